@@ -1,0 +1,54 @@
+# Two commands matter: `make run` starts the platform, `make test` runs every check.
+# Both create .venv and install the pinned dependencies on first use.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PYTEST_ARGS ?=
+
+.PHONY: help install run test lint format typecheck pytest dynamodb tables clean
+
+help:
+	@echo "make run      start DynamoDB Local, tables, seed data and the three services"
+	@echo "make test     lint, type-check and run the whole test suite with coverage"
+	@echo "make dynamodb start only DynamoDB Local (persistent, port CNOP_DYNAMODB_PORT)"
+	@echo "make tables   create the tables on CNOP_DYNAMODB_ENDPOINT_URL"
+	@echo "make format   apply ruff's formatter and import sorting"
+	@echo "make clean    remove .venv, caches and local data"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/python -m devstack.run
+
+dynamodb: $(STAMP)
+	$(BIN)/python -m devstack.dynamodb_local
+
+tables: $(STAMP)
+	$(BIN)/python -m common.dynamodb.tables create
+
+lint: $(STAMP)
+	$(BIN)/ruff check services tools tests
+	$(BIN)/ruff format --check services tools tests
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix services tools tests
+	$(BIN)/ruff format services tools tests
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP)
+	$(BIN)/pytest --cov --cov-report=term $(PYTEST_ARGS)
+
+test: lint typecheck pytest
+
+clean:
+	rm -rf $(VENV) .cache .data .pytest_cache .mypy_cache .ruff_cache .coverage htmlcov
