@@ -1,0 +1,1 @@
+"""HTTP plumbing shared by the services: app factory, middleware, problem handlers, health."""

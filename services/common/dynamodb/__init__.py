@@ -1,0 +1,1 @@
+"""DynamoDB access: table definitions, the PynamoDB model base and custom attributes."""

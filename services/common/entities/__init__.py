@@ -1,0 +1,1 @@
+"""PynamoDB entities stored in the service tables, grouped by domain."""

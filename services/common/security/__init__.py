@@ -1,0 +1,1 @@
+"""Authentication and audit shared by the services."""
