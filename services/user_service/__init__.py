@@ -1,0 +1,4 @@
+"""User service: Accounts, authentication and USD cash balances."""
+
+SERVICE_NAME = "user-service"
+VERSION = "0.1.0"

@@ -1,0 +1,1 @@
+"""Developer tooling: DynamoDB Local runtime, the `make run` launcher, demo and benchmarks."""
