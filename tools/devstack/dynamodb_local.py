@@ -73,6 +73,11 @@ def ensure_jar(cache_dir: Path = CACHE_DIR) -> Path:
     return jars[-1]
 
 
+def data_dir() -> Path:
+    """Return where DynamoDB data and dev keys live: CNOP_DATA_DIR, or `.data` in the repo."""
+    return Path(os.environ.get("CNOP_DATA_DIR", REPO_ROOT / ".data"))
+
+
 def find_free_port() -> int:
     """Return a TCP port on 127.0.0.1 that is free at the time of the call."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -227,7 +232,7 @@ def local_environment(endpoint_url: str) -> dict[str, str]:
 def main() -> None:
     """Run DynamoDB Local in the foreground until Ctrl-C or SIGTERM (`make dynamodb`)."""
     port = int(os.environ.get("CNOP_DYNAMODB_PORT", "8000"))
-    server = DynamoDBLocal(port=port, db_path=REPO_ROOT / ".data" / "dynamodb")
+    server = DynamoDBLocal(port=port, db_path=data_dir() / "dynamodb")
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -25,17 +25,15 @@ from common.dynamodb.tables import create_tables, dynamodb_client
 from common.security.tokens import generate_keypair
 from common.settings import CommonSettings
 from devstack.dynamodb_local import (
-    REPO_ROOT,
     DynamoDBLocal,
     DynamoDBLocalError,
+    data_dir,
     local_environment,
     port_is_taken,
 )
 
 log = structlog.get_logger("devstack.run")
 
-DATA_DIR = REPO_ROOT / ".data"
-KEY_DIR = DATA_DIR / "keys"
 READY_TIMEOUT_S = 60.0
 
 
@@ -62,7 +60,7 @@ SERVICES = (
 )
 
 
-def ensure_keys(key_dir: Path = KEY_DIR) -> tuple[Path, Path]:
+def ensure_keys(key_dir: Path) -> tuple[Path, Path]:
     """Return the dev signing key pair's file paths, creating the pair on first run."""
     private_path = key_dir / "jwt-private.pem"
     public_path = key_dir / "jwt-public.pem"
@@ -143,9 +141,9 @@ class Stack:
 
     def start(self) -> None:
         port = int(os.environ.get("CNOP_DYNAMODB_PORT", "8000"))
-        self.database = DynamoDBLocal(port=port, db_path=DATA_DIR / "dynamodb")
+        self.database = DynamoDBLocal(port=port, db_path=data_dir() / "dynamodb")
         self.database.start()
-        private_key, public_key = ensure_keys()
+        private_key, public_key = ensure_keys(data_dir() / "keys")
         env = service_environment(self.database.endpoint_url, private_key, public_key)
         settings = CommonSettings(dynamodb_endpoint_url=self.database.endpoint_url)
         os.environ.update(local_environment(self.database.endpoint_url))
