@@ -62,7 +62,7 @@ class IdempotencyRecord(Model):
 
 
 class IdempotentReplay(Exception):  # noqa: N818 - a control-flow signal, not a failure
-    """Raised to answer with a response stored earlier; the app renders it unchanged."""
+    """Raised to replay a stored response, which the app sends unchanged."""
 
     def __init__(self, status_code: int, body: Any) -> None:
         super().__init__(f"replay of a stored {status_code} response")

@@ -9,9 +9,9 @@ then commits them atomically:
   the first such operation in the order the caller added them, so callers add the
   idempotency record first and a replay wins over, for example, insufficient funds;
 - `TransactionConflict`, throttling, an in-flight duplicate token and transport errors are
-  retried with full-jitter exponential backoff and the same `ClientRequestToken`, so a retry
-  after a lost response cannot apply the change twice (DynamoDB honours a token for 10
-  minutes); when the attempts run out the caller gets a 503 `service_unavailable`.
+  retried with full-jitter exponential backoff and the same `ClientRequestToken`. DynamoDB
+  honours a token for 10 minutes, so a retry after a lost response cannot apply the change
+  twice. When the attempts run out, the caller gets a 503 `service_unavailable`.
 """
 
 from __future__ import annotations
@@ -149,7 +149,7 @@ class TransactionBuilder:
         on_condition_failed: FailureFactory | None,
     ) -> None:
         if len(self.operations) >= MAX_TRANSACTION_ITEMS:
-            raise ValueError(f"a transaction holds at most {MAX_TRANSACTION_ITEMS} operations")
+            raise ValueError(f"a transaction can contain at most {MAX_TRANSACTION_ITEMS} operations")
         self.operations.append(_Operation(kind, kwargs, label, on_condition_failed))
 
     def in_wire_order(self) -> list[_Operation]:

@@ -143,7 +143,7 @@ class DynamoDBLocal:
         return args
 
     def start(self) -> None:
-        """Start the process and block until ListTables answers or the timeout passes."""
+        """Start the process and block until ListTables succeeds or the timeout passes."""
         if port_is_taken(self.port):
             raise DynamoDBLocalError(
                 f"port {self.port} on 127.0.0.1 is already in use; stop what listens there "
@@ -189,7 +189,7 @@ class DynamoDBLocal:
             except (BotoCoreError, ClientError):
                 if time.monotonic() > deadline:
                     raise DynamoDBLocalError(
-                        f"DynamoDB Local did not answer ListTables on port {self.port} "
+                        f"DynamoDB Local did not respond to ListTables on port {self.port} "
                         f"within {self.startup_timeout_s:.0f} s"
                     ) from None
                 time.sleep(0.2)

@@ -1,6 +1,6 @@
 """A route class whose JSON bodies keep numbers exact.
 
-The standard library parses `0.1` as a float before pydantic sees it, and accepts `NaN` and
+The standard library parses `0.1` as a float before pydantic validates it, and accepts `NaN` and
 `Infinity`. Routers built with `route_class=ExactJSONRoute` parse JSON numbers with a
 fraction or exponent as `Decimal` and reject the non-standard constants with a 422, so
 `{"amount": 0.1}` means exactly one tenth.
