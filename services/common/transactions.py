@@ -149,7 +149,9 @@ class TransactionBuilder:
         on_condition_failed: FailureFactory | None,
     ) -> None:
         if len(self.operations) >= MAX_TRANSACTION_ITEMS:
-            raise ValueError(f"a transaction can contain at most {MAX_TRANSACTION_ITEMS} operations")
+            raise ValueError(
+                f"a transaction can contain at most {MAX_TRANSACTION_ITEMS} operations"
+            )
         self.operations.append(_Operation(kind, kwargs, label, on_condition_failed))
 
     def in_wire_order(self) -> list[_Operation]:
