@@ -4,8 +4,22 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import Any
 
 import structlog
+
+
+class _CurrentStdout:
+    """Write to whatever `sys.stdout` is at call time, so a swapped stream is never stale."""
+
+    def write(self, text: str) -> int:
+        return sys.stdout.write(text)
+
+    def flush(self) -> None:
+        sys.stdout.flush()
+
+
+_CURRENT_STDOUT: Any = _CurrentStdout()
 
 
 def configure_logging(service: str, level: str = "INFO", *, json: bool = True) -> None:
@@ -26,11 +40,11 @@ def configure_logging(service: str, level: str = "INFO", *, json: bool = True) -
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
-        logger_factory=structlog.PrintLoggerFactory(sys.stdout),
+        logger_factory=structlog.PrintLoggerFactory(_CURRENT_STDOUT),
         cache_logger_on_first_use=False,
     )
     # Library loggers (uvicorn, botocore) go through the same renderer.
-    handler = logging.StreamHandler(sys.stdout)
+    handler = logging.StreamHandler(_CURRENT_STDOUT)
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=shared_processors,
