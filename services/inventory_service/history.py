@@ -71,9 +71,11 @@ def new_tick(
     )
 
 
-def _time_bound(moment: datetime) -> str:
-    # "TICK#<time>" sorts before every tick stored at that exact time ("TICK#<time>#<id>").
-    return f"{PriceTick.SORT_PREFIX}{sortable_time(moment)}"
+def _time_bound(moment: datetime, *, after_ticks_at_moment: bool = False) -> str:
+    # "TICK#<time>" sorts before every tick stored at that exact time ("TICK#<time>#<hex id>")
+    # and "TICK#<time>#~" after them, because "~" sorts after every hex digit.
+    suffix = "#~" if after_ticks_at_moment else ""
+    return f"{PriceTick.SORT_PREFIX}{sortable_time(moment)}{suffix}"
 
 
 def reference_tick(asset_id: str, now: datetime) -> PriceTick | None:
@@ -81,7 +83,9 @@ def reference_tick(asset_id: str, now: datetime) -> PriceTick | None:
     partition = asset_partition(asset_id)
     older = PriceTick.query(
         partition,
-        PriceTick.sk.between(PriceTick.SORT_PREFIX, _time_bound(now - CHANGE_WINDOW)),
+        PriceTick.sk.between(
+            PriceTick.SORT_PREFIX, _time_bound(now - CHANGE_WINDOW, after_ticks_at_moment=True)
+        ),
         scan_index_forward=False,
         limit=1,
     )
