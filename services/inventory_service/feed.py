@@ -1,9 +1,9 @@
 """The price feed: one update every interval, written only by the holder of the writer lease.
 
 Every inventory replica runs the feed thread (unless `price_feed_enabled` is false). Each
-update first takes or renews the lease; a replica without it writes nothing. The holder
-asks the provider for prices and stores, per asset, the current price and a tick in one
-transaction per chunk of assets that also checks the lease, so a replica that lost the
+update first takes or renews the lease, and a replica without it writes nothing. The holder
+fetches prices from the provider and stores, per asset, the current price and a tick. Each
+chunk of assets is one transaction that also checks the lease, so a replica that lost the
 lease in between cannot write.
 """
 

@@ -4,8 +4,8 @@ A replica takes or renews the lease with one conditional UpdateItem that succeed
 the lease item is missing, expired or already held by this replica. Expiry only decides
 when another replica may take over. Safety comes from fencing: every price write is a
 transaction with a ConditionCheck that the lease holder is still this replica, so a
-replica that lost the lease (for example after a long pause) cannot write even if its
-clock says its lease is still valid.
+replica that lost the lease (for example after a long pause) cannot write even while its
+clock still shows the lease as valid.
 """
 
 from __future__ import annotations
@@ -119,4 +119,4 @@ class WriterLease:
 
     def _lost(self, _reason: CancellationReason) -> Exception:
         self._held = False
-        return LeaseLostError(f"writer {self.writer_id} no longer holds lease {self.name}")
+        return LeaseLostError(f"writer {self.writer_id} lost lease {self.name} to another writer")

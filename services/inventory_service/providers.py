@@ -41,7 +41,7 @@ class PriceProviderError(Exception):
 
 @dataclass(frozen=True)
 class AssetFeedInfo:
-    """What a provider needs to know about one catalog asset."""
+    """The fields of one catalog asset that a provider uses."""
 
     asset_id: str
     price_tick: Decimal
@@ -184,7 +184,7 @@ class SimulatedProvider:
 
     def _step_factor(self, years: float) -> Decimal:
         # The random factor is computed in float and converted once through its shortest
-        # text form; the price itself stays Decimal and is rounded to the tick.
+        # text form. The price itself stays Decimal and is rounded to the tick.
         shock = self._random.gauss(0.0, 1.0)
         sigma = self.volatility
         exponent = -0.5 * sigma * sigma * years + sigma * math.sqrt(years) * shock
@@ -194,8 +194,8 @@ class SimulatedProvider:
 class LiveProvider:
     """Current USD prices from a CoinGecko-compatible `GET /simple/price` endpoint.
 
-    Timeouts, transport errors, 429 and 5xx answers are retried with exponential backoff up
-    to `max_attempts`; other answers and malformed bodies fail at once. A failed update
+    Timeouts, transport errors, 429 and 5xx responses are retried with exponential backoff up
+    to `max_attempts`. Other responses and malformed bodies fail at once. A failed update
     raises PriceProviderError, and the feed logs it and keeps the previous prices.
     """
 
@@ -247,7 +247,7 @@ class LiveProvider:
                     return self._decode(response)
                 failure = f"HTTP {response.status_code}"
                 if response.status_code != 429 and response.status_code < 500:
-                    raise PriceProviderError(f"{self.url} answered {failure}")
+                    raise PriceProviderError(f"{self.url} failed with {failure}")
             if attempt == self.max_attempts:
                 raise PriceProviderError(f"{self.url} failed {attempt} times, last: {failure}")
             delay = self.backoff_s * 2 ** (attempt - 1)

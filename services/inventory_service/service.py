@@ -145,7 +145,7 @@ def list_assets(query: AssetListQuery) -> AssetPage:
     """Return one page of the filtered, sorted catalog with current prices.
 
     NOTE: sorting by price or change uses live values, so an asset whose price moves between
-    two page requests may appear twice or not at all; asset_id and name orders are stable.
+    two page requests may appear twice or not at all. The asset_id and name orders are stable.
     """
     assets = [
         asset
@@ -186,7 +186,7 @@ def candle_history(
         raise BadRequestError("'from' must be earlier than 'to'.")
     if (end - start) / interval.length > max_candles:
         raise BadRequestError(
-            f"The range from 'from' to 'to' holds more than {max_candles} candles of "
+            f"The range from 'from' to 'to' contains more than {max_candles} candles of "
             f"{interval.value}; use a shorter range or a longer interval."
         )
     candles = build_candles(ticks_between(asset.asset_id, start, end), interval)

@@ -92,7 +92,7 @@ def _update_asset(
     transactions: TransactionManager,
     audit: AuditLogger,
 ) -> AssetPublic:
-    """Apply `changes` if nobody changed the asset since it was read, with one audit event."""
+    """Apply `changes` unless the asset changed since it was read, with one audit event."""
     now = sortable_time(utc_now())
     actions: list[Action] = [getattr(Asset, name).set(value) for name, value in changes.items()]
     actions.append(Asset.updated_at.set(now))

@@ -131,7 +131,7 @@ def test_candles_aggregate_ticks(client: TestClient) -> None:
         params={"from": start.isoformat(), "to": clock.now.isoformat(), "interval": "1m"},
     )
 
-    # Then each minute holds three ticks with consistent extremes
+    # Then each minute contains three ticks with consistent extremes
     body = response.json()
     assert response.status_code == 200
     assert body["asset_id"] == "BTC"

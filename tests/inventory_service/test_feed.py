@@ -162,7 +162,7 @@ class FailingProvider:
     name = "failing"
 
     def fetch(self, *_args: object) -> list[PricePoint]:
-        raise PriceProviderError("https://prices.example.test answered HTTP 500")
+        raise PriceProviderError("https://prices.example.test failed with HTTP 500")
 
 
 def test_provider_failure_is_logged_and_skipped(make_feed: MakeFeed) -> None:
