@@ -7,6 +7,7 @@ the session's `jwt_keys`, exactly as the user service would, without any HTTP ca
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,19 +62,28 @@ def user_settings_for(jwt_keys: tuple[str, str], **overrides: Any) -> UserServic
     return UserServiceSettings(**values)
 
 
-@pytest.fixture
-def user_settings(jwt_keys: tuple[str, str]) -> UserServiceSettings:
-    return user_settings_for(jwt_keys)
+@pytest.fixture(scope="module")
+def user_app(session_settings: CommonSettings, jwt_keys: tuple[str, str]) -> FastAPI:
+    """One app per test module on the session's tables; tests keep apart by unique usernames.
+
+    Sharing the app keeps PynamoDB's connections, whose creation dominates a short test.
+    """
+    return create_app(user_settings_for(jwt_keys), common=session_settings)
 
 
-@pytest.fixture
-def user_app(tables: CommonSettings, user_settings: UserServiceSettings) -> FastAPI:
-    return create_app(user_settings, common=tables)
-
-
-@pytest.fixture
+@pytest.fixture(scope="module")
 def client(user_app: FastAPI) -> Iterator[TestClient]:
     with TestClient(user_app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+@contextmanager
+def client_with(
+    jwt_keys: tuple[str, str], common: CommonSettings, **overrides: Any
+) -> Iterator[TestClient]:
+    """Yield a client of an app with some settings changed, for limit tests."""
+    app = create_app(user_settings_for(jwt_keys, **overrides), common=common)
+    with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
 
 

@@ -60,9 +60,12 @@ def assert_rejected(client: TestClient, token: str) -> None:
 
 
 def test_minted_token_reads_profile(
-    client: TestClient, customer: SignedInUser, jwt_keys: tuple[str, str], tables: CommonSettings
+    client: TestClient,
+    customer: SignedInUser,
+    jwt_keys: tuple[str, str],
+    session_settings: CommonSettings,
 ) -> None:
-    token = mint_access_token(jwt_keys, tables, customer.username)
+    token = mint_access_token(jwt_keys, session_settings, customer.username)
 
     response = client.get(ME, headers=bearer(token))
 
@@ -78,9 +81,12 @@ def test_missing_token_is_401(client: TestClient) -> None:
 
 
 def test_expired_token_is_401(
-    client: TestClient, customer: SignedInUser, jwt_keys: tuple[str, str], tables: CommonSettings
+    client: TestClient,
+    customer: SignedInUser,
+    jwt_keys: tuple[str, str],
+    session_settings: CommonSettings,
 ) -> None:
-    expired = manager(jwt_keys, tables, access_token_ttl=timedelta(minutes=-5))
+    expired = manager(jwt_keys, session_settings, access_token_ttl=timedelta(minutes=-5))
     token, _claims = expired.issue_access_token(customer.username, Role.CUSTOMER)
 
     assert_rejected(client, token)
@@ -96,28 +102,34 @@ def test_tampered_token_is_401(client: TestClient, customer: SignedInUser) -> No
 
 
 def test_wrong_audience_is_401(
-    client: TestClient, customer: SignedInUser, jwt_keys: tuple[str, str], tables: CommonSettings
+    client: TestClient,
+    customer: SignedInUser,
+    jwt_keys: tuple[str, str],
+    session_settings: CommonSettings,
 ) -> None:
-    other = manager(jwt_keys, tables, audience="another-api")
+    other = manager(jwt_keys, session_settings, audience="another-api")
     token, _claims = other.issue_access_token(customer.username, Role.CUSTOMER)
 
     assert_rejected(client, token)
 
 
 def test_alg_none_is_401(
-    client: TestClient, customer: SignedInUser, tables: CommonSettings
+    client: TestClient, customer: SignedInUser, session_settings: CommonSettings
 ) -> None:
     header = b64(json.dumps({"alg": "none", "typ": "JWT"}).encode())
-    payload = b64(json.dumps(claims_for(tables, customer.username)).encode())
+    payload = b64(json.dumps(claims_for(session_settings, customer.username)).encode())
 
     assert_rejected(client, f"{header}.{payload}.")
 
 
 def test_hmac_with_public_key_is_401(
-    client: TestClient, customer: SignedInUser, jwt_keys: tuple[str, str], tables: CommonSettings
+    client: TestClient,
+    customer: SignedInUser,
+    jwt_keys: tuple[str, str],
+    session_settings: CommonSettings,
 ) -> None:
     header = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-    payload = b64(json.dumps(claims_for(tables, customer.username)).encode())
+    payload = b64(json.dumps(claims_for(session_settings, customer.username)).encode())
     signing_input = f"{header}.{payload}".encode()
     signature = hmac.new(jwt_keys[1].encode(), signing_input, hashlib.sha256).digest()
 
