@@ -213,7 +213,7 @@ def test_users_never_see_each_other(client: TestClient) -> None:
     )
     client.patch(ME, json={"first_name": "Mallory"}, headers=bob.headers)
 
-    # Then he sees and changes only his own data
+    # Then he reads and changes only his own data
     assert bob_balance["amount"] == "0.00"
     assert bob_history["items"] == []
     assert bob_me["username"] == bob.username

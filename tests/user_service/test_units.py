@@ -65,7 +65,7 @@ def common_for(environment: Environment, public_pem: str | None = None) -> Commo
     )
 
 
-def test_prod_without_key_refuses() -> None:
+def test_prod_without_key_raises() -> None:
     with pytest.raises(SigningKeyError):
         build_token_manager(UserServiceSettings(), common_for(Environment.PROD))
 
@@ -73,7 +73,7 @@ def test_prod_without_key_refuses() -> None:
 @pytest.mark.parametrize(
     "pem", ["CHANGE_ME", "-----BEGIN PRIVATE KEY-----\nplaceholder\n", "secret"]
 )
-def test_placeholder_key_refuses(pem: str) -> None:
+def test_placeholder_key_raises(pem: str) -> None:
     settings = UserServiceSettings(jwt_private_key=SecretStr(pem))
 
     with pytest.raises(SigningKeyError):
@@ -102,7 +102,7 @@ def test_key_file_derives_public_key(tmp_path: Path) -> None:
     )
 
 
-def test_mismatched_public_key_refuses() -> None:
+def test_mismatched_public_key_raises() -> None:
     settings = UserServiceSettings(jwt_private_key=SecretStr(generate_keypair()[0]))
 
     with pytest.raises(ValueError, match="does not match"):
