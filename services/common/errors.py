@@ -94,6 +94,16 @@ class ConflictError(ProblemError):
     title = "Conflict"
 
 
+class UsernameTakenError(ConflictError):
+    code = "username_taken"
+    title = "Username already taken"
+
+
+class EmailTakenError(ConflictError):
+    code = "email_taken"
+    title = "E-mail address already registered"
+
+
 class IdempotencyKeyReusedError(ConflictError):
     code = "idempotency_key_reused"
     title = "Idempotency key reused with a different request"
