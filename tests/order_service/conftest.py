@@ -34,8 +34,8 @@ def client(tables: CommonSettings, order_settings: OrderServiceSettings) -> Iter
         yield test_client
 
 
-@pytest.fixture
-def tokens(jwt_keys: tuple[str, str]) -> TokenManager:
+def make_token_manager(jwt_keys: tuple[str, str]) -> TokenManager:
+    """Return a TokenManager that signs like the user service, with the session's keys."""
     defaults = CommonSettings()
     return TokenManager(
         issuer=defaults.jwt_issuer,
@@ -43,6 +43,11 @@ def tokens(jwt_keys: tuple[str, str]) -> TokenManager:
         private_key_pem=jwt_keys[0],
         public_key_pem=jwt_keys[1],
     )
+
+
+@pytest.fixture
+def tokens(jwt_keys: tuple[str, str]) -> TokenManager:
+    return make_token_manager(jwt_keys)
 
 
 class Market:
