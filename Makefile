@@ -7,10 +7,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: help install run test lint format typecheck pytest dynamodb tables clean
+.PHONY: help install run test lint format typecheck pytest dynamodb tables clean demo
 
 help:
 	@echo "make run      start DynamoDB Local, tables, seed data and the three services"
+	@echo "make demo     run a trading session over HTTP against a running make run"
 	@echo "make test     lint, type-check and run the whole test suite with coverage"
 	@echo "make dynamodb start only DynamoDB Local (persistent, port CNOP_DYNAMODB_PORT)"
 	@echo "make tables   create the tables on CNOP_DYNAMODB_ENDPOINT_URL"
@@ -27,6 +28,9 @@ install: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/python -m devstack.run
+
+demo: $(STAMP)
+	$(BIN)/python -m devstack.demo
 
 dynamodb: $(STAMP)
 	$(BIN)/python -m devstack.dynamodb_local

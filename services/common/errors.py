@@ -109,6 +109,11 @@ class IdempotencyKeyReusedError(ConflictError):
     title = "Idempotency key reused with a different request"
 
 
+class DuplicateClientOrderIdError(ConflictError):
+    code = "duplicate_client_order_id"
+    title = "Client order id already used"
+
+
 class UnprocessableError(ProblemError):
     status = 422
     code = "unprocessable"
@@ -128,6 +133,21 @@ class InsufficientFundsError(UnprocessableError):
 class InsufficientHoldingError(UnprocessableError):
     code = "insufficient_holding"
     title = "Insufficient asset holding"
+
+
+class UnknownAssetError(UnprocessableError):
+    code = "unknown_asset"
+    title = "Unknown asset"
+
+
+class AssetNotTradingError(UnprocessableError):
+    code = "asset_not_trading"
+    title = "Asset is not open for trading"
+
+
+class BelowMinNotionalError(UnprocessableError):
+    code = "below_min_notional"
+    title = "Order value below the asset's minimum"
 
 
 class DailyLimitExceededError(UnprocessableError):

@@ -5,12 +5,16 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from common.api.app import create_service_app
-from common.dynamodb.models import check_table_reachable, configure_models
+from common.dynamodb.models import check_table_reachable, configure_models, make_connection
 from common.dynamodb.tables import ORDERS_TABLE
 from common.logging import configure_logging
 from common.security.tokens import verifier_from_settings
 from common.settings import CommonSettings
+from common.transactions import TransactionManager
 from order_service import SERVICE_NAME, VERSION
+from order_service.routes_orders import router as orders_router
+from order_service.routes_portfolio import assets_router, portfolio_router
+from order_service.service import OrderPlacer
 from order_service.settings import OrderServiceSettings
 
 
@@ -27,9 +31,13 @@ def create_app(
         description="Market orders, asset balances and the portfolio.",
         version=VERSION,
         settings=common,
-        routers=[],
+        routers=[orders_router, portfolio_router, assets_router],
         readiness_check=check_table_reachable(common, ORDERS_TABLE),
     )
     app.state.service_settings = settings
     app.state.token_manager = verifier_from_settings(common)
+    manager = TransactionManager(
+        make_connection(common), max_attempts=settings.transaction_max_attempts
+    )
+    app.state.order_placer = OrderPlacer(settings, manager)
     return app
