@@ -11,7 +11,7 @@ PID. It measures:
 - order-history page latency (`GET /api/v1/orders`) for a user with 10 and 10,000 orders;
 - portfolio latency (`GET /api/v1/portfolio`) for a user with 1 and 20 holdings.
 
-An HTTP measurement whose endpoint answers 404 (or rejects its first request) is reported as
+An HTTP measurement whose endpoint returns 404 (or rejects its first request) is reported as
 not available, with the request and status, rather than stopping the run.
 """
 
@@ -54,7 +54,7 @@ HTTP_TIMEOUT_S = 10.0
 
 
 class EndpointNotAvailable(Exception):  # noqa: N818 - a signal that a route does not exist yet
-    """Raised when an endpoint a measurement needs answers 404 or rejects the probe request."""
+    """Raised when an endpoint a measurement needs returns 404 or rejects the probe request."""
 
 
 @dataclass(frozen=True)
@@ -508,7 +508,7 @@ def measure_portfolio_latency(
 def measure_http(
     api: OrderApi, fund_user: FundUser, levels: Sequence[int] = CONCURRENCY_LEVELS
 ) -> tuple[list[Measurement], list[Measurement]]:
-    """Run the HTTP measurements; each answers "not available" while its endpoint is 404."""
+    """Run the HTTP measurements, each marked "not available" while its endpoint returns 404."""
     try:
         asset_ids = api.asset_ids()
     except EndpointNotAvailable as error:
