@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: help install run test lint format typecheck pytest dynamodb tables clean demo
+.PHONY: help install run test lint format typecheck pytest dynamodb tables demo bench clean
 
 help:
 	@echo "make run      start DynamoDB Local, tables, seed data and the three services"
@@ -16,6 +16,7 @@ help:
 	@echo "make dynamodb start only DynamoDB Local (persistent, port CNOP_DYNAMODB_PORT)"
 	@echo "make tables   create the tables on CNOP_DYNAMODB_ENDPOINT_URL"
 	@echo "make format   apply ruff's formatter and import sorting"
+	@echo "make bench    start a private stack, measure it and write docs/benchmarks.md"
 	@echo "make clean    remove .venv, caches and local data"
 
 $(STAMP): pyproject.toml
@@ -37,6 +38,9 @@ dynamodb: $(STAMP)
 
 tables: $(STAMP)
 	$(BIN)/python -m common.dynamodb.tables create
+
+bench: $(STAMP)
+	$(BIN)/python -m devstack.bench
 
 lint: $(STAMP)
 	$(BIN)/ruff check services tools tests

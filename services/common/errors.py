@@ -14,6 +14,36 @@ from typing import Any, ClassVar
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_TYPE_PREFIX = "urn:cnop:problem:"
 
+# JSON Schema of every problem body, declared in the OpenAPI document so that clients and
+# the API fuzz tests can validate error responses. Extensions beyond these are allowed.
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "type": "object",
+    "required": ["type", "title", "status", "detail", "code"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer", "minimum": 400, "maximum": 599},
+        "detail": {"type": "string"},
+        "code": {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"},
+        "instance": {"type": "string"},
+        "request_id": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["field", "message", "type"],
+                "properties": {
+                    "field": {"type": "string"},
+                    "message": {"type": "string"},
+                    "type": {"type": "string"},
+                },
+            },
+        },
+    },
+    "additionalProperties": True,
+}
+
 
 class ProblemError(Exception):
     """Base of every error a route may raise on purpose; subclasses fix status, code and title."""
@@ -208,11 +238,12 @@ def problem_body(
 
 
 def problem_example(error: type[ProblemError], detail: str | None = None) -> dict[str, Any]:
-    """Return an OpenAPI response entry with an example body for one error class."""
+    """Return an OpenAPI response entry with the problem schema and an example body."""
     return {
         "description": error.title,
         "content": {
             PROBLEM_MEDIA_TYPE: {
+                "schema": PROBLEM_SCHEMA,
                 "example": problem_body(
                     status=error.status,
                     code=error.code,
@@ -220,7 +251,7 @@ def problem_example(error: type[ProblemError], detail: str | None = None) -> dic
                     detail=detail or error.title,
                     instance=None,
                     request_id="4b9f0e0c7d2a4a55a5bd1f0d5f3d6c11",
-                )
+                ),
             }
         },
     }

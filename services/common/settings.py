@@ -13,6 +13,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from common.faults import FaultSpec
+
 
 class Environment(StrEnum):
     DEV = "dev"
@@ -61,11 +63,25 @@ class CommonSettings(BaseSettings):
     jwt_public_key_file: Path | None = Field(
         default=None, description="Path of a PEM file with that public key (used when set)."
     )
+    fault_injection: FaultSpec | None = Field(
+        default=None,
+        description="JSON fault-injection spec for DynamoDB calls (see common.faults); "
+        "allowed only when the environment is test.",
+    )
 
     @model_validator(mode="after")
     def _refuse_wildcard_cors(self) -> CommonSettings:
         if "*" in self.cors_origins:
             raise ValueError("CNOP_CORS_ORIGINS must list exact origins; '*' is not allowed")
+        return self
+
+    @model_validator(mode="after")
+    def _refuse_faults_outside_test(self) -> CommonSettings:
+        if self.fault_injection is not None and self.environment is not Environment.TEST:
+            raise ValueError(
+                "CNOP_FAULT_INJECTION is allowed only with CNOP_ENVIRONMENT=test, "
+                f"not {self.environment.value}; unset it"
+            )
         return self
 
     def public_key_pem(self) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from typing import Any
 
 import structlog
 from fastapi import APIRouter, FastAPI
@@ -12,6 +13,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from common.api.health import ReadinessCheck, build_health_router
 from common.api.middleware import REQUEST_ID_HEADER, RequestContextMiddleware
 from common.api.problems import install_problem_handlers
+from common.errors import PROBLEM_MEDIA_TYPE, PROBLEM_SCHEMA
 from common.settings import CommonSettings
 
 log = structlog.get_logger(__name__)
@@ -63,4 +65,31 @@ def create_service_app(
     # route templates in metrics and logs are the public paths.
     for router in routers:
         app.include_router(router)
+    _document_validation_problems(app)
     return app
+
+
+def _document_validation_problems(app: FastAPI) -> None:
+    """Declare FastAPI's automatic 422 responses as the problem+json our handler sends.
+
+    FastAPI documents request validation failures as `application/json` with its own
+    `HTTPValidationError` body, but `install_problem_handlers` answers them with a problem.
+    """
+    build_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = build_openapi()
+        for path_item in schema.get("paths", {}).values():
+            for operation in path_item.values():
+                response = operation.get("responses", {}).get("422")
+                if response is not None and "application/json" in response.get("content", {}):
+                    response["description"] = "Request validation failed"
+                    response["content"] = {PROBLEM_MEDIA_TYPE: {"schema": PROBLEM_SCHEMA}}
+        schema.get("components", {}).get("schemas", {}).pop("HTTPValidationError", None)
+        schema.get("components", {}).get("schemas", {}).pop("ValidationError", None)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -3,6 +3,8 @@
 Entity models declare their table with `@entity(SPEC)`. At start-up a service calls
 `configure_models(settings)`, which sets each model's table name (prefix included),
 endpoint, region and timeouts, so that tests and parallel stacks use their own tables.
+With `CNOP_FAULT_INJECTION` set (test environment only), every connection made here gets
+the fault injector of `common.faults`.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pynamodb.connection import Connection
 from pynamodb.models import Model
 
 from common.dynamodb.tables import TableSpec
+from common.faults import injector_for
 from common.settings import CommonSettings
 
 ModelT = TypeVar("ModelT", bound=type[Model])
@@ -47,17 +50,32 @@ def configure_models(settings: CommonSettings) -> None:
         meta.max_retry_attempts = settings.dynamodb_max_retry_attempts
         # PynamoDB caches a connection per class; drop it so the new settings take effect.
         model_cls._connection = None
+        if settings.fault_injection is not None:
+            _attach_faults(model_cls._get_connection().connection, settings)
 
 
 def make_connection(settings: CommonSettings) -> Connection:
     """Return a PynamoDB connection for transactions that span tables."""
-    return Connection(
+    connection = Connection(
         region=settings.aws_region,
         host=settings.dynamodb_endpoint_url,
         connect_timeout_seconds=settings.dynamodb_connect_timeout_s,
         read_timeout_seconds=settings.dynamodb_read_timeout_s,
         max_retry_attempts=settings.dynamodb_max_retry_attempts,
     )
+    _attach_faults(connection, settings)
+    return connection
+
+
+def _attach_faults(connection: Connection, settings: CommonSettings) -> None:
+    """Attach the fault injector when the settings ask for one.
+
+    `Connection.client` creates the botocore client on first access and reuses it while it
+    has credentials, so the handler registered here stays on the connection's later calls.
+    """
+    if settings.fault_injection is None:
+        return
+    injector_for(settings.fault_injection).attach(connection.client)
 
 
 def check_table_reachable(settings: CommonSettings, spec: TableSpec) -> Callable[[], None]:
