@@ -38,7 +38,7 @@ import structlog
 from common.dynamodb.tables import ORDERS_TABLE, USERS_TABLE, create_tables, dynamodb_client
 from common.security.tokens import Role, TokenManager
 from common.settings import CommonSettings
-from devstack.dynamodb_local import REPO_ROOT, DynamoDBLocal, local_environment
+from devstack.dynamodb_local import REPO_ROOT, DynamoDBLocal, data_dir, local_environment
 
 log = structlog.get_logger("devstack.bench")
 
@@ -586,7 +586,7 @@ def run_bench() -> BenchResults:  # pragma: no cover - starts processes; run by 
     services: list[tuple[Any, Any]] = []
     database.start()
     try:
-        private_key, public_key = ensure_keys()
+        private_key, public_key = ensure_keys(data_dir() / "keys")
         env = service_environment(database.endpoint_url, private_key, public_key)
         env["CNOP_LOG_LEVEL"] = "WARNING"
         os.environ.update(local_environment(database.endpoint_url))
