@@ -10,9 +10,9 @@ from decimal import Decimal
 from common.dynamodb.attributes import parse_sortable_time, utc_now
 from common.entities.catalog import Asset, AssetPrice, AssetStatus
 from common.errors import BadRequestError, InvalidCursorError, NotFoundError
+from common.pagination import decode_token, encode_token
 from inventory_service.catalog import all_assets, current_prices, get_asset
 from inventory_service.history import CandleInterval, build_candles, ticks_between
-from inventory_service.pagination import decode_cursor, encode_cursor
 from inventory_service.schemas import (
     ASSET_ID_PATTERN,
     AssetPage,
@@ -119,7 +119,7 @@ def sort_views(views: list[AssetView], sort: AssetSort, order: SortOrder) -> lis
 def _start_index(query: AssetListQuery, views: list[AssetView]) -> int:
     if query.next_token is None:
         return 0
-    cursor = decode_cursor(query.next_token)
+    cursor = decode_token(query.next_token)
     after, offset = cursor.get("after"), cursor.get("offset")
     if (
         cursor.get("v") != CURSOR_VERSION
@@ -160,7 +160,7 @@ def list_assets(query: AssetListQuery) -> AssetPage:
     page = views[start : start + query.limit]
     next_token = None
     if start + query.limit < len(views):
-        next_token = encode_cursor(
+        next_token = encode_token(
             {
                 "v": CURSOR_VERSION,
                 "q": query.signature(),

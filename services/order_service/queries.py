@@ -24,8 +24,8 @@ from common.entities.orders import (
     holdings_partition,
 )
 from common.errors import NotFoundError
+from common.pagination import CursorSpec, take_page
 from common.prices import get_quote
-from order_service.pagination import CursorSpec, take_page
 from order_service.rules import average_cost, market_value
 from order_service.schemas import (
     AssetBalancePublic,

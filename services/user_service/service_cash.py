@@ -27,9 +27,9 @@ from common.errors import (
 )
 from common.idempotency import IdempotentRequest, request_fingerprint
 from common.money import format_usd
+from common.pagination import RawKey, decode_key, encode_key
 from common.transactions import TransactionBuilder
 from user_service.context import UserContext
-from user_service.pagination import RawKey, decode_cursor, encode_cursor
 from user_service.policy import check_max_amount
 from user_service.schemas import CashTransactionPage, CashTransactionPublic
 
@@ -202,7 +202,7 @@ def list_transactions(
     else:
         entries, last_key = _query_ledger_by_type(username, kind, limit, next_token)
     return CashTransactionPage(
-        items=[public_entry(entry) for entry in entries], next_token=encode_cursor(last_key)
+        items=[public_entry(entry) for entry in entries], next_token=encode_key(last_key)
     )
 
 
@@ -212,9 +212,7 @@ def _query_ledger(
     partition = user_partition(username)
     start = None
     if next_token is not None:
-        start = decode_cursor(
-            next_token, fixed={"pk": partition}, patterns={"sk": _LEDGER_SORT_KEY}
-        )
+        start = decode_key(next_token, fixed={"pk": partition}, patterns={"sk": _LEDGER_SORT_KEY})
     results = CashTransaction.query(
         partition,
         CashTransaction.sk.startswith("TXN#"),
@@ -232,7 +230,7 @@ def _query_ledger_by_type(
     type_partition = f"{partition}#TXN#{kind.value}"
     start = None
     if next_token is not None:
-        start = decode_cursor(
+        start = decode_key(
             next_token,
             fixed={"pk": partition, "gsi1pk": type_partition},
             patterns={"sk": _LEDGER_SORT_KEY, "gsi1sk": _TYPE_SORT_KEY},

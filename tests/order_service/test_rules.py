@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from common.errors import InvalidCursorError
-from order_service.pagination import CursorSpec
+from common.pagination import CursorSpec
 from order_service.rules import (
     average_cost,
     buy_execution,

@@ -9,12 +9,12 @@ import pytest
 from pydantic import SecretStr, ValidationError
 
 from common.errors import InvalidCursorError, InvalidTokenError
+from common.pagination import decode_key, encode_key
 from common.security.password import Argon2Parameters, PasswordManager
 from common.security.refresh import new_refresh_token, parse_refresh_token
 from common.security.tokens import Role, generate_keypair
 from common.settings import CommonSettings, Environment
 from user_service.keys import SigningKeyError, build_token_manager
-from user_service.pagination import decode_cursor, encode_cursor
 from user_service.settings import UserServiceSettings
 
 CHEAP = Argon2Parameters(time_cost=1, memory_cost_kib=64, parallelism=1)
@@ -116,13 +116,13 @@ def test_password_bounds_must_be_ordered() -> None:
 
 def test_cursor_round_trip() -> None:
     key = {"pk": {"S": "USER#ada"}, "sk": {"S": "TXN#1"}}
-    token = encode_cursor(key)
+    token = encode_key(key)
     assert token is not None
 
-    decoded = decode_cursor(token, fixed={"pk": "USER#ada"}, patterns={"sk": re.compile("TXN#.+")})
+    decoded = decode_key(token, fixed={"pk": "USER#ada"}, patterns={"sk": re.compile("TXN#.+")})
 
     assert decoded == key
-    assert encode_cursor(None) is None
+    assert encode_key(None) is None
 
 
 def test_cursor_with_number_value_is_rejected() -> None:
@@ -131,4 +131,4 @@ def test_cursor_with_number_value_is_rejected() -> None:
     token = base64.urlsafe_b64encode(b'{"pk": 1}').decode()
 
     with pytest.raises(InvalidCursorError):
-        decode_cursor(token, fixed={"pk": "USER#ada"}, patterns={})
+        decode_key(token, fixed={"pk": "USER#ada"}, patterns={})
