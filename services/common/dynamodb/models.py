@@ -22,6 +22,9 @@ from common.settings import CommonSettings
 ModelT = TypeVar("ModelT", bound=type[Model])
 
 _REGISTRY: dict[type[Model], TableSpec] = {}
+# The settings each model was last bound with. Rebinding to equal settings is skipped,
+# because it would recreate the model's botocore client (tens of milliseconds each).
+_BOUND: dict[type[Model], CommonSettings] = {}
 
 
 def entity(spec: TableSpec) -> Callable[[ModelT], ModelT]:
@@ -41,6 +44,9 @@ def registered_models() -> dict[type[Model], TableSpec]:
 def configure_models(settings: CommonSettings) -> None:
     """Point every registered model at its prefixed table on the configured endpoint."""
     for model_cls, spec in _REGISTRY.items():
+        if _BOUND.get(model_cls) == settings:
+            continue
+        _BOUND[model_cls] = settings
         meta: Any = model_cls.Meta
         meta.table_name = spec.full_name(settings.table_prefix)
         meta.region = settings.aws_region
