@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: help install run test lint format typecheck pytest dynamodb tables demo bench clean
+.PHONY: help install run test lint format typecheck pytest dynamodb tables demo bench admin clean
 
 help:
 	@echo "make run      start DynamoDB Local, tables, seed data and the three services"
@@ -16,6 +16,7 @@ help:
 	@echo "make dynamodb start only DynamoDB Local (persistent, port CNOP_DYNAMODB_PORT)"
 	@echo "make tables   create the tables on CNOP_DYNAMODB_ENDPOINT_URL"
 	@echo "make format   apply ruff's formatter and import sorting"
+	@echo "make admin   USERNAME=<name> grants the admin role on the local stack"
 	@echo "make bench    start a private stack, measure it and write docs/benchmarks.md"
 	@echo "make clean    remove .venv, caches and local data"
 
@@ -38,6 +39,13 @@ dynamodb: $(STAMP)
 
 tables: $(STAMP)
 	$(BIN)/python -m common.dynamodb.tables create
+
+# Grants the admin role on the local `make run` stack: make admin USERNAME=alice
+admin: $(STAMP)
+	@test -n "$(USERNAME)" || { echo "usage: make admin USERNAME=<username>"; exit 2; }
+	CNOP_DYNAMODB_ENDPOINT_URL=http://127.0.0.1:$${CNOP_DYNAMODB_PORT:-8000} \
+	AWS_ACCESS_KEY_ID=cnoplocal AWS_SECRET_ACCESS_KEY=cnoplocalsecret AWS_DEFAULT_REGION=us-east-1 \
+	$(BIN)/python -m user_service.manage set-role "$(USERNAME)" admin
 
 bench: $(STAMP)
 	$(BIN)/python -m devstack.bench
