@@ -34,7 +34,7 @@ variable "table_prefix" {
 provider "aws" {
   region                      = "us-east-1"
   access_key                  = "cnoplocal"
-  secret_key                  = "cnoplocalsecret"
+  secret_key                  = "cnoplocalsecret" # checkov:skip=CKV_SECRET_6:DynamoDB Local dummy, not a credential
   skip_credentials_validation = true
   skip_requesting_account_id  = true
   skip_metadata_api_check     = true
