@@ -1,6 +1,6 @@
 """One-shot setup of the docker compose stack: signing keys, tables, catalog seed.
 
-Runs in the inventory service image (which holds `common` and `inventory_service`), as the
+Runs in the inventory service image (which contains `common` and `inventory_service`), as the
 image's unprivileged user, before any service starts:
 
 1. Creates a development Ed25519 key pair in CNOP_COMPOSE_KEY_DIR (the `jwt-keys` volume)

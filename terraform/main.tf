@@ -19,6 +19,6 @@ module "tables" {
 
   table_prefix           = var.table_prefix
   point_in_time_recovery = true
-  deletion_protection    = true
+  deletion_protection    = var.table_deletion_protection
   kms_key_arn            = aws_kms_key.tables.arn
 }

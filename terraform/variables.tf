@@ -10,6 +10,12 @@ variable "table_prefix" {
   default     = "cnop-"
 }
 
+variable "table_deletion_protection" {
+  description = "Refuse DeleteTable on the service tables. Set it to false and apply before terraform destroy, never otherwise."
+  type        = bool
+  default     = true
+}
+
 variable "kubernetes_namespace" {
   description = "Namespace of the service accounts that may assume the service roles (the kustomize base uses cnop)."
   type        = string

@@ -4,8 +4,8 @@
 # and one checkov run over docker/, kubernetes/ and terraform/. Images are never built here.
 #
 # The Python linters are installed from tools/deploy-requirements.txt into
-# .cache/deploy-tools-venv. kubectl and terraform must already be on PATH; a missing tool
-# fails the check with a message that says what to install.
+# .cache/deploy-tools-venv. kubectl and terraform must already be on PATH. A missing tool
+# fails the check with a message that names the tool to install.
 #
 # Settings (environment variables):
 #   CNOP_K8S_VERSION        Kubernetes version the manifests are validated against (1.32.0)

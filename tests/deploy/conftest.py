@@ -26,7 +26,10 @@ def plugin_mirror() -> Path | None:
 
 
 def write_cli_config(path: Path, mirror: Path | None) -> Path:
-    """Write a Terraform CLI configuration that installs providers from `mirror` only."""
+    """Write a CLI configuration that installs providers from `mirror` only, or from the registry.
+
+    Without a mirror the file only has a comment, so Terraform's default installation applies.
+    """
     if mirror is None:
         path.write_text("# no provider mirror on this machine: default registry installation\n")
     else:

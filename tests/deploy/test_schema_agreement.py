@@ -2,9 +2,9 @@
 
 The Terraform tables module is applied to the test session's DynamoDB Local through the root
 module terraform/test-fixtures/dynamodb-local, which points the AWS provider at 127.0.0.1
-only. DynamoDB Local has no point-in-time recovery and no KMS, so that variant turns both off;
-everything compared here (keys, attribute definitions, billing mode, GSIs with their
-projections, TTL) is the same in both variants. The code's tables come from
+only. DynamoDB Local has no point-in-time recovery and no KMS, so that variant turns both off.
+Everything compared here is the same in both variants: keys, attribute definitions, billing
+mode, GSIs with their projections, and TTL. The code's tables come from
 `common.dynamodb.tables.create_tables` under another prefix on the same server.
 """
 
