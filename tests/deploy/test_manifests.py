@@ -8,18 +8,13 @@ the generic best practices; these tests check the project's own rules.
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
-from functools import cache
-from typing import Any
 
 import pytest
 import yaml
 
 from devstack.dynamodb_local import REPO_ROOT
+from tests.deploy.manifests import OVERLAYS, SERVICES, config_for, pod_specs, resources
 
-SERVICES = ("user-service", "inventory-service", "order-service")
-OVERLAYS = ("local", "aws")
 EXPECTED_ROUTES = {
     "/api/v1/auth": "user-service",
     "/api/v1/balance": "user-service",
@@ -30,41 +25,6 @@ EXPECTED_ROUTES = {
 }
 PUBLIC_KEY_FILE = "/etc/cnop/jwt-public/jwt-public.pem"
 DIGEST_IMAGE = re.compile(r"^[^@]+@sha256:[0-9a-f]{64}$")
-
-
-@cache
-def render(overlay: str) -> tuple[dict[str, Any], ...]:
-    """Return the documents of one rendered overlay."""
-    if shutil.which("kubectl") is None:
-        pytest.fail("kubectl was not found on PATH; install kubectl 1.27+ (it includes kustomize)")
-    result = subprocess.run(
-        ["kubectl", "kustomize", str(REPO_ROOT / "kubernetes" / "overlays" / overlay)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    return tuple(doc for doc in yaml.safe_load_all(result.stdout) if doc)
-
-
-def resources(overlay: str, kind: str) -> dict[str, dict[str, Any]]:
-    return {doc["metadata"]["name"]: doc for doc in render(overlay) if doc["kind"] == kind}
-
-
-def pod_specs(overlay: str) -> dict[str, dict[str, Any]]:
-    """Return the pod template spec of every Deployment and Job by workload name."""
-    specs = {}
-    for doc in render(overlay):
-        if doc["kind"] in ("Deployment", "Job"):
-            specs[f"{doc['kind']}/{doc['metadata']['name']}"] = doc["spec"]["template"]["spec"]
-    return specs
-
-
-def config_for(overlay: str, service: str) -> dict[str, str]:
-    configs = resources(overlay, "ConfigMap")
-    (name,) = [name for name in configs if name.startswith(f"{service}-config")]
-    return dict(configs[name]["data"])
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
