@@ -5,16 +5,42 @@
 locals {
   table_arns = module.tables.table_arns
 
-  # Actions a service performs on the table it owns. TransactWriteItems is authorized per item
-  # as PutItem, UpdateItem, DeleteItem or ConditionCheckItem; DescribeTable is the readiness probe.
-  owner_item_actions = [
-    "dynamodb:ConditionCheckItem",
-    "dynamodb:DeleteItem",
-    "dynamodb:GetItem",
-    "dynamodb:PutItem",
-    "dynamodb:Query",
-    "dynamodb:UpdateItem",
-  ]
+  # DynamoDB actions each service performs on the table it owns, read from its code.
+  # TransactWriteItems is authorized per item as PutItem, UpdateItem, DeleteItem or
+  # ConditionCheckItem, and DescribeTable is the readiness probe.
+  owner_actions = {
+    # Registration, sessions, cash and throttling; DeleteItem removes an old e-mail claim
+    # and expired login-failure counters.
+    user = [
+      "dynamodb:ConditionCheckItem",
+      "dynamodb:DeleteItem",
+      "dynamodb:DescribeTable",
+      "dynamodb:GetItem",
+      "dynamodb:PutItem",
+      "dynamodb:Query",
+      "dynamodb:UpdateItem",
+    ]
+    # Catalog, prices (BatchGetItem reads several current prices at once), price history,
+    # the price-writer lease (ConditionCheckItem), the catalog seed and audit events.
+    inventory = [
+      "dynamodb:BatchGetItem",
+      "dynamodb:ConditionCheckItem",
+      "dynamodb:DescribeTable",
+      "dynamodb:GetItem",
+      "dynamodb:PutItem",
+      "dynamodb:Query",
+      "dynamodb:UpdateItem",
+    ]
+    # Orders, client order id claims, asset balances and transactions, idempotency records
+    # and audit events.
+    order = [
+      "dynamodb:DescribeTable",
+      "dynamodb:GetItem",
+      "dynamodb:PutItem",
+      "dynamodb:Query",
+      "dynamodb:UpdateItem",
+    ]
+  }
 
   # Index ARNs each owning service queries.
   owner_index_arns = {
@@ -64,7 +90,7 @@ resource "aws_iam_role" "service" {
 data "aws_iam_policy_document" "user" {
   statement {
     sid       = "OwnUsersTable"
-    actions   = concat(local.owner_item_actions, ["dynamodb:DescribeTable"])
+    actions   = local.owner_actions.user
     resources = concat([local.table_arns["users"]], local.owner_index_arns["users"])
   }
 
@@ -86,7 +112,7 @@ data "aws_iam_policy_document" "user" {
 data "aws_iam_policy_document" "inventory" {
   statement {
     sid       = "OwnInventoryTable"
-    actions   = concat(local.owner_item_actions, ["dynamodb:DescribeTable"])
+    actions   = local.owner_actions.inventory
     resources = concat([local.table_arns["inventory"]], local.owner_index_arns["inventory"])
   }
 
@@ -104,20 +130,23 @@ data "aws_iam_policy_document" "inventory" {
 }
 
 # The order service owns the orders table. Its order transaction also updates the trader's
-# cash balance and writes a cash ledger entry in the users table, both in the trader's
-# `USER#<username>` partition, and it reads assets and current prices (`ASSET#<asset_id>`)
-# from the inventory table.
+# cash balance and puts a cash ledger entry in the users table, and the portfolio reads the
+# cash balance; all three items are in the trader's `USER#<username>` partition. It reads
+# assets and current prices (`ASSET#<asset_id>`) from the inventory table.
+# NOTE: IAM cannot restrict sort keys, so the order role could also write other items of a
+# USER# partition (the profile, the daily counters); a dynamodb:Attributes allow-list would
+# narrow that but has not been tried against AWS.
 data "aws_iam_policy_document" "order" {
   statement {
     sid       = "OwnOrdersTable"
-    actions   = concat(local.owner_item_actions, ["dynamodb:DescribeTable"])
+    actions   = local.owner_actions.order
     resources = concat([local.table_arns["orders"]], local.owner_index_arns["orders"])
   }
 
   statement {
-    sid = "CashBalanceAndLedgerInOrderTransaction"
+    sid = "CashBalanceAndLedgerOfTraders"
     actions = [
-      "dynamodb:ConditionCheckItem",
+      "dynamodb:GetItem",
       "dynamodb:PutItem",
       "dynamodb:UpdateItem",
     ]

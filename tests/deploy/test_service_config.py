@@ -2,7 +2,8 @@
 
 The ConfigMap of the aws overlay is turned into environment variables, the Secret files are
 written where the Deployment mounts them (under a temporary directory), and only the table
-endpoint and prefix point at the test session's DynamoDB Local instead of AWS.
+endpoint and prefix point at empty tables on the test session's DynamoDB Local instead of AWS,
+so that the inventory service's price feed writes nowhere that other tests read.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ def mount_key(tmp_path: Path, mounted_path: str, pem: str) -> str:
 @pytest.mark.parametrize("service", sorted(SERVICE_MODULES))
 def test_service_starts_with_aws_config(
     service: str,
-    session_settings: CommonSettings,
+    fresh_tables: CommonSettings,
     jwt_keys: tuple[str, str],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -48,8 +49,8 @@ def test_service_starts_with_aws_config(
         environment["CNOP_USER_JWT_PRIVATE_KEY_FILE"] = mount_key(
             tmp_path, environment["CNOP_USER_JWT_PRIVATE_KEY_FILE"], private_pem
         )
-    environment["CNOP_DYNAMODB_ENDPOINT_URL"] = str(session_settings.dynamodb_endpoint_url)
-    environment["CNOP_TABLE_PREFIX"] = session_settings.table_prefix
+    environment["CNOP_DYNAMODB_ENDPOINT_URL"] = str(fresh_tables.dynamodb_endpoint_url)
+    environment["CNOP_TABLE_PREFIX"] = fresh_tables.table_prefix
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
 
