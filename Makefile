@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: help install run test lint format typecheck pytest dynamodb tables demo bench admin clean
+.PHONY: help install run test lint format typecheck pytest dynamodb tables demo bench admin deploy-check clean
 
 help:
 	@echo "make run      start DynamoDB Local, tables, seed data and the three services"
@@ -61,10 +61,13 @@ format: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+deploy-check:
+	bash tools/deploy-check.sh
+
 pytest: $(STAMP)
 	$(BIN)/pytest --cov --cov-report=term $(PYTEST_ARGS)
 
-test: lint typecheck pytest
+test: lint typecheck deploy-check pytest
 
 clean:
 	rm -rf $(VENV) .cache .data .pytest_cache .mypy_cache .ruff_cache .coverage htmlcov
