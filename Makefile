@@ -16,7 +16,8 @@ help:
 	@echo "make dynamodb start only DynamoDB Local (persistent, port CNOP_DYNAMODB_PORT)"
 	@echo "make tables   create the tables on CNOP_DYNAMODB_ENDPOINT_URL"
 	@echo "make format   apply ruff's formatter and import sorting"
-	@echo "make admin   USERNAME=<name> grants the admin role on the local stack"
+	@echo "make admin USERNAME=<name>  grant the admin role on the local stack"
+	@echo "make deploy-check  lint Dockerfiles, Kubernetes manifests and Terraform"
 	@echo "make bench    start a private stack, measure it and write docs/benchmarks.md"
 	@echo "make clean    remove .venv, caches and local data"
 
