@@ -19,7 +19,7 @@ from pydantic import (
 )
 
 from common.entities.catalog import AssetStatus
-from common.money import DecimalString, check_step, to_decimal
+from common.money import DecimalString, UsdAmountInput, UsdString, check_step, to_decimal
 from inventory_service.history import CandleInterval
 
 ASSET_ID_PATTERN = r"^[A-Za-z0-9]{1,20}$"
@@ -64,7 +64,7 @@ class AssetCreate(BaseModel):
     category: str = Field(pattern=CATEGORY_PATTERN, description="Lower-case group, e.g. layer1.")
     quantity_step: PositiveDecimalInput = Field(description="Smallest quantity increment.")
     price_tick: PositiveDecimalInput = Field(description="Smallest price increment in USD.")
-    min_notional: PositiveDecimalInput = Field(description="Smallest order value in USD.")
+    min_notional: UsdAmountInput = Field(description="Smallest order value in USD (cents).")
     status: AssetStatus = AssetStatus.TRADING
     live_price_id: str | None = Field(
         default=None, pattern=LIVE_PRICE_ID_PATTERN, description="Coin id at the live provider."
@@ -96,7 +96,7 @@ class AssetUpdate(BaseModel):
     category: str | None = Field(default=None, pattern=CATEGORY_PATTERN)
     quantity_step: PositiveDecimalInput | None = None
     price_tick: PositiveDecimalInput | None = None
-    min_notional: PositiveDecimalInput | None = None
+    min_notional: UsdAmountInput | None = None
     live_price_id: str | None = Field(default=None, pattern=LIVE_PRICE_ID_PATTERN)
 
     @model_validator(mode="after")
@@ -123,7 +123,7 @@ class AssetPublic(BaseModel):
     status: AssetStatus
     quantity_step: DecimalString
     price_tick: DecimalString
-    min_notional: DecimalString
+    min_notional: UsdString
     price: DecimalString | None = Field(description="Current USD price; null before the first.")
     price_as_of: datetime | None = Field(description="Market time of the price.")
     price_updated_at: datetime | None = Field(description="When the price was stored.")

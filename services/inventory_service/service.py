@@ -178,10 +178,14 @@ def candle_history(
     end: datetime | None,
     max_candles: int,
 ) -> CandleHistory:
-    """Return the candles of `asset_id` in [start, end); default: the last 24 hours."""
+    """Return the candles of `asset_id` in [start, end).
+
+    Without `start`, the range is the last 24 hours, shortened to the newest `max_candles`
+    candles for short intervals, so a request with defaults never exceeds the limit.
+    """
     asset = find_asset(asset_id)
     end = end or utc_now()
-    start = start or end - DEFAULT_HISTORY
+    start = start or end - min(DEFAULT_HISTORY, interval.length * max_candles)
     if start >= end:
         raise BadRequestError("'from' must be earlier than 'to'.")
     if (end - start) / interval.length > max_candles:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from fastapi.testclient import TestClient
@@ -16,6 +16,7 @@ from inventory_service.entities import InventoryAuditEvent
 from inventory_service.feed import PriceFeed
 from inventory_service.providers import ReplayProvider
 from inventory_service.seed import seed_catalog
+from inventory_service.settings import InventoryServiceSettings
 from tests.inventory_service.conftest import FakeClock, feed_settings
 
 ASSETS = "/api/v1/inventory/assets"
@@ -151,6 +152,18 @@ def test_candles_default_to_last_day(client: TestClient) -> None:
     assert response.json()["interval"] == "5m"
 
 
+def test_candles_default_range_fits_limit(client: TestClient) -> None:
+    # Given the default 24 h range, which holds 1,440 one-minute candles
+    # When a chart asks for one-minute candles without a range
+    response = seeded(client).get(f"{ASSETS}/ETH/candles", params={"interval": "1m"})
+
+    # Then it gets the newest candles that fit the limit instead of a 400
+    body = response.json()
+    span = datetime.fromisoformat(body["to"]) - datetime.fromisoformat(body["from"])
+    assert response.status_code == 200
+    assert span == timedelta(minutes=InventoryServiceSettings().max_candles)
+
+
 def test_candles_reject_bad_ranges(client: TestClient) -> None:
     seeded(client)
     now = utc_now()
@@ -238,7 +251,7 @@ def test_admin_updates_asset(client: TestClient, admin_headers: dict) -> None:
 
     assert response.status_code == 200
     assert response.json()["name"] == "Litecoin Classic"
-    assert response.json()["min_notional"] == "5"
+    assert response.json()["min_notional"] == "5.00"
     (event,) = InventoryAuditEvent.query("AUDIT#opsadmin")
     assert event.action == "inventory.asset_updated"
     assert json.loads(event.details)["name_from"] == "Litecoin"
