@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
+from email_validator import EmailNotValidError, validate_email
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -28,9 +29,11 @@ def _canonical(value: object) -> object:
 
 
 def _check_email(value: str) -> str:
-    local, _, domain = value.rpartition("@")
-    if not local or "." not in domain.strip(".") or domain.startswith("."):
-        raise ValueError("must be an e-mail address such as ada@example.com")
+    """Check the address syntax with email-validator; DNS is never queried."""
+    try:
+        validate_email(value, check_deliverability=False)
+    except EmailNotValidError as error:
+        raise ValueError(f"must be an e-mail address such as ada@example.com: {error}") from None
     return value
 
 
@@ -45,7 +48,7 @@ Username = Annotated[
         examples=["ada"],
     ),
 ]
-# NOTE: only the shape is checked; no mail is sent, so an address is never proven to exist.
+# NOTE: the syntax is checked, but no mail is sent, so an address is never proven to exist.
 Email = Annotated[
     str,
     BeforeValidator(_canonical),
