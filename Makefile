@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: help install run test lint format typecheck pytest dynamodb tables demo bench clean
+.PHONY: help install run test lint format typecheck pytest dynamodb tables demo bench invariants clean
 
 help:
 	@echo "make run      start DynamoDB Local, tables, seed data and the three services"
@@ -17,6 +17,7 @@ help:
 	@echo "make tables   create the tables on CNOP_DYNAMODB_ENDPOINT_URL"
 	@echo "make format   apply ruff's formatter and import sorting"
 	@echo "make bench    start a private stack, measure it and write docs/benchmarks.md"
+	@echo "make invariants  check the money identities of the tables on CNOP_DYNAMODB_ENDPOINT_URL"
 	@echo "make clean    remove .venv, caches and local data"
 
 $(STAMP): pyproject.toml
@@ -41,6 +42,9 @@ tables: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m devstack.bench
+
+invariants: $(STAMP)
+	$(BIN)/python -m devstack.invariants
 
 lint: $(STAMP)
 	$(BIN)/ruff check services tools tests
