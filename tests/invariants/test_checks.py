@@ -20,7 +20,9 @@ def balance(amount: str, username: str = TRADER) -> CashBalance:
     return item
 
 
-def entry(kind: CashTransactionType, amount: str, reference_id: str | None = None) -> CashTransaction:
+def entry(
+    kind: CashTransactionType, amount: str, reference_id: str | None = None
+) -> CashTransaction:
     return CashTransaction.new(
         username=TRADER, type=kind, amount=Decimal(amount), reference_id=reference_id
     )

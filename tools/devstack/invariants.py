@@ -335,7 +335,9 @@ def check_non_negative(snapshot: Snapshot) -> list[Violation]:
         if balance.amount < 0
     ]
     violations.extend(
-        Violation("negative", f"holding {holding.username} {holding.asset_id}", f"{holding.quantity}")
+        Violation(
+            "negative", f"holding {holding.username} {holding.asset_id}", f"{holding.quantity}"
+        )
         for holding in snapshot.holdings
         if holding.quantity < 0
     )
