@@ -169,7 +169,7 @@ def read_snapshot(client: Any, table_prefix: str) -> Snapshot:
 
 
 def check_cash_balances(snapshot: Snapshot) -> list[Violation]:
-    """Each balance equals its ledger sum; ledger signs match their types."""
+    """Check that each balance equals its ledger sum and that ledger signs match their types."""
     violations: list[Violation] = []
     sums: dict[str, Decimal] = defaultdict(Decimal)
     for entry in snapshot.ledger:
@@ -200,7 +200,7 @@ def check_cash_balances(snapshot: Snapshot) -> list[Violation]:
 
 
 def check_holdings(snapshot: Snapshot) -> list[Violation]:
-    """Each holding equals its asset transactions' sum and has a sound cost basis."""
+    """Check that each holding equals its asset transactions' sum, with a sound cost basis."""
     violations: list[Violation] = []
     sums: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     for transaction in snapshot.asset_transactions:
@@ -273,7 +273,7 @@ def _expected_quantity(order: Order) -> Decimal:
 
 
 def check_order_links(snapshot: Snapshot) -> list[Violation]:
-    """Every order has one ledger entry and one asset transaction, and none is an orphan."""
+    """Check that each order has one ledger entry and one asset transaction, and no orphans."""
     violations: list[Violation] = []
     orders = {order.order_id: order for order in snapshot.orders}
     entries: dict[str, list[CashTransaction]] = defaultdict(list)
