@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: help install run test lint format typecheck pytest dynamodb tables demo bench admin deploy-check clean
+.PHONY: help install run test lint format typecheck pytest dynamodb tables demo bench admin invariants deploy-check clean
 
 help:
 	@echo "make run      start DynamoDB Local, tables, seed data and the three services"
@@ -19,6 +19,7 @@ help:
 	@echo "make admin USERNAME=<name>  grant the admin role on the local stack"
 	@echo "make deploy-check  lint Dockerfiles, Kubernetes manifests and Terraform"
 	@echo "make bench    start a private stack, measure it and write docs/benchmarks.md"
+	@echo "make invariants  check the money identities of the tables on CNOP_DYNAMODB_ENDPOINT_URL"
 	@echo "make clean    remove .venv, caches and local data"
 
 $(STAMP): pyproject.toml
@@ -50,6 +51,9 @@ admin: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m devstack.bench
+
+invariants: $(STAMP)
+	$(BIN)/python -m devstack.invariants
 
 lint: $(STAMP)
 	$(BIN)/ruff check services tools tests

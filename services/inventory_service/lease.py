@@ -17,6 +17,7 @@ import structlog
 from pynamodb.exceptions import CancellationReason, UpdateError
 
 from common.dynamodb.attributes import new_id, parse_sortable_time, sortable_time
+from common.dynamodb.errors import error_code
 from common.entities.catalog import PriceWriterLease
 from common.transactions import TransactionBuilder
 
@@ -74,7 +75,7 @@ class WriterLease:
                 ),
             )
         except UpdateError as error:
-            if error.cause_response_code != "ConditionalCheckFailedException":
+            if error_code(error) != "ConditionalCheckFailedException":
                 raise
             if self._held:
                 log.warning("price_lease.lost", lease=self.name, writer_id=self.writer_id)
@@ -100,7 +101,7 @@ class WriterLease:
                 condition=PriceWriterLease.holder == self.writer_id,
             )
         except UpdateError as error:
-            if error.cause_response_code != "ConditionalCheckFailedException":
+            if error_code(error) != "ConditionalCheckFailedException":
                 raise
         self._held = False
         log.info("price_lease.released", lease=self.name, writer_id=self.writer_id)

@@ -16,6 +16,7 @@ import structlog
 from pynamodb.exceptions import PutError
 
 from common.dynamodb.attributes import sortable_time, utc_now
+from common.dynamodb.errors import error_code
 from common.dynamodb.models import configure_models
 from common.entities.catalog import CATALOG_PARTITION, Asset, AssetPrice, asset_partition
 from common.logging import configure_logging
@@ -41,7 +42,7 @@ def _put_if_absent(item: Asset | AssetPrice) -> bool:
     try:
         item.save(condition=type(item).pk.does_not_exist())
     except PutError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
+        if error_code(error) != "ConditionalCheckFailedException":
             raise
         return False
     return True

@@ -25,7 +25,7 @@ from common.entities.orders import (
 )
 from common.errors import NotFoundError
 from common.pagination import CursorSpec, take_page
-from common.prices import get_quote
+from common.prices import PriceQuote, get_quotes
 from order_service.rules import average_cost, market_value
 from order_service.schemas import (
     AssetBalancePublic,
@@ -194,9 +194,8 @@ def read_cash(username: str) -> Decimal:
         return ZERO
 
 
-def position_public(balance: AssetBalance) -> PositionPublic:
+def position_public(balance: AssetBalance, quote: PriceQuote | None) -> PositionPublic:
     """Value one holding at the stored current price, however old; None when it has none."""
-    quote = get_quote(balance.asset_id)
     value = None if quote is None else market_value(balance.quantity, quote.price)
     return PositionPublic(
         asset_id=balance.asset_id,
@@ -213,7 +212,10 @@ def position_public(balance: AssetBalance) -> PositionPublic:
 
 def portfolio(username: str) -> PortfolioPublic:
     cash = read_cash(username)
-    positions = [position_public(balance) for balance in list_balances(username)]
+    balances = list_balances(username)
+    # One BatchGetItem for every position's price rather than a GetItem per position.
+    quotes = get_quotes(balance.asset_id for balance in balances)
+    positions = [position_public(balance, quotes.get(balance.asset_id)) for balance in balances]
     valued = [position for position in positions if position.market_value is not None]
     total_value = sum((position.market_value or ZERO for position in valued), ZERO)
     totals = PortfolioTotals(

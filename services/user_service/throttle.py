@@ -16,6 +16,7 @@ from collections.abc import Callable
 import structlog
 from pynamodb.exceptions import DeleteError, UpdateError
 
+from common.dynamodb.errors import error_code
 from common.entities.users import LoginFailureCounter
 from common.errors import TooManyRequestsError
 
@@ -50,7 +51,7 @@ class LoginThrottle:
                 | (LoginFailureCounter.failures < self.max_failures),
             )
         except UpdateError as error:
-            if error.cause_response_code != "ConditionalCheckFailedException":
+            if error_code(error) != "ConditionalCheckFailedException":
                 raise
             retry_after = math.ceil(window_start + self.window_s - now)
             log.warning("login.throttled", username=username, retry_after_s=retry_after)

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from common.dynamodb.tables import dynamodb_client
+from common.entities.orders import Order
 from common.settings import CommonSettings
 from devstack.bench import (
     RAW_OPENING_BALANCE,
@@ -16,7 +17,10 @@ from devstack.bench import (
     Machine,
     Measurement,
     OrderApi,
+    Trader,
     fund_raw_users,
+    http_funder,
+    kept_section,
     measure_http,
     measure_raw_transactions,
     not_available,
@@ -27,7 +31,17 @@ from devstack.bench import (
     render_table,
     run_loop,
     throughput_ratios,
+    write_orders,
 )
+
+
+def trader() -> Trader:
+    return Trader("ada", "token")
+
+
+def no_seed(_trader: Trader, _asset_id: str, _count: int) -> None:
+    return None
+
 
 MACHINE = Machine(cpus=2, cpu_model="Test CPU", memory_gib=7.5, python="3.11", system="Linux")
 
@@ -118,7 +132,7 @@ def test_http_rows_not_available_on_404() -> None:
     missing = httpx.MockTransport(lambda request: httpx.Response(404))
     api = OrderApi(orders=mock_client(missing), inventory=mock_client(missing))
 
-    orders, latency = measure_http(api, fund_user=lambda: "token", levels=(1, 4))
+    orders, latency = measure_http(api, fund_user=trader, seed_orders=no_seed, levels=(1, 4))
 
     assert [row.concurrency for row in orders] == [1, 4]
     assert all(not row.available for row in [*orders, *latency])
@@ -132,7 +146,7 @@ def test_http_rows_not_available_without_orders() -> None:
     missing = httpx.MockTransport(lambda request: httpx.Response(404))
     api = OrderApi(orders=mock_client(missing), inventory=mock_client(inventory))
 
-    orders, latency = measure_http(api, fund_user=lambda: "token", levels=(1,))
+    orders, latency = measure_http(api, fund_user=trader, seed_orders=no_seed, levels=(1,))
 
     assert orders[0].unavailable_reason == "POST /api/v1/orders: 404"
     assert [row.name for row in latency] == [
@@ -152,15 +166,20 @@ def test_http_rows_measured_when_endpoints_exist(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr("devstack.bench.LATENCY_SAMPLES", 4)
     requests: list[str] = []
 
+    seeded: list[tuple[str, str, int]] = []
+
     def accept(request: httpx.Request) -> httpx.Response:
         requests.append(f"{request.method} {request.url.path}")
-        return httpx.Response(200, json=[{"asset_id": "BTC"}, {"asset_id": "ETH"}])
+        return httpx.Response(200, json={"items": [{"asset_id": "BTC"}, {"asset_id": "ETH"}]})
+
+    def seed(trader: Trader, asset_id: str, count: int) -> None:
+        seeded.append((trader.username, asset_id, count))
 
     api = OrderApi(orders=mock_client(httpx.MockTransport(accept)),
                    inventory=mock_client(httpx.MockTransport(accept)))  # fmt: skip
 
     # When the HTTP measurements run
-    orders, latency = measure_http(api, fund_user=lambda: "token", levels=(2,))
+    orders, latency = measure_http(api, fund_user=trader, seed_orders=seed, levels=(2,))
 
     # Then every row has figures and the endpoints were called
     assert orders[0].available
@@ -168,6 +187,7 @@ def test_http_rows_measured_when_endpoints_exist(monkeypatch: pytest.MonkeyPatch
     names = [row.name for row in latency]
     assert names == ["order history page, 3 orders", "portfolio, 2 holdings"]
     assert all(row.available for row in latency)
+    assert seeded == [("ada", "BTC", 3)]
     assert requests.count("GET /api/v1/orders") == 1 + 4
     assert requests.count("GET /api/v1/portfolio") == 1 + 4
 
@@ -201,3 +221,44 @@ def test_raw_transaction_commits_on_dynamodb(tables: CommonSettings) -> None:
     assert result.requests == 6
     assert sum(balances) == 2 * Decimal(RAW_OPENING_BALANCE) - Decimal("6.00")
     assert ledger_entries == 6
+
+
+def test_funder_registers_logs_in_and_deposits() -> None:
+    # Given a user service that accepts every call
+    calls: list[tuple[str, str]] = []
+
+    def user_service(request: httpx.Request) -> httpx.Response:
+        calls.append((request.url.path, request.headers.get("Authorization", "")))
+        if request.url.path == "/api/v1/auth/login":
+            return httpx.Response(200, json={"access_token": "token-1"})
+        return httpx.Response(201, json={})
+
+    # When one trader is funded
+    fund = http_funder(mock_client(httpx.MockTransport(user_service)))
+    funded = fund()
+
+    # Then it registered, logged in and deposited twice with its token
+    assert funded.token == "token-1"
+    assert [path for path, _auth in calls] == [
+        "/api/v1/auth/register",
+        "/api/v1/auth/login",
+        "/api/v1/balance/deposit",
+        "/api/v1/balance/deposit",
+    ]
+    assert calls[-1][1] == "Bearer token-1"
+
+
+def test_written_orders_fill_the_history(fresh_tables: CommonSettings) -> None:
+    write_orders(Trader("ada", "token"), "BTC", 30)
+
+    newest_first = list(Order.time_index.query("ada", scan_index_forward=False))
+
+    assert len(newest_first) == 30
+    assert newest_first[0].created_at > newest_first[-1].created_at
+
+
+def test_rerun_keeps_the_profile_section() -> None:
+    previous = "# Benchmarks\n\nold table\n\n## Profile of the order path\n\nfinding\n"
+
+    assert kept_section(previous) == "\n## Profile of the order path\n\nfinding\n"
+    assert kept_section("# Benchmarks\n") == ""

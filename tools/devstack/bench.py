@@ -5,11 +5,11 @@ The script starts its own in-memory DynamoDB Local and the three services on 127
 runs a fixed number of requests per measurement, and stops every process it started by
 PID. It measures:
 
-- the raw DynamoDB Local rate of a `TransactWriteItems` shaped like an order's (six items
-  across the users and orders tables), with boto3 alone, at concurrency 1, 4 and 16;
+- the raw DynamoDB Local rate of a `TransactWriteItems` shaped like an order's (seven
+  items across the users and orders tables), with boto3 alone, at concurrency 1, 4 and 16;
 - order placement through HTTP (`POST /api/v1/orders`) at the same concurrency levels;
 - order-history page latency (`GET /api/v1/orders`) for a user with 10 and 10,000 orders;
-- portfolio latency (`GET /api/v1/portfolio`) for a user with 1 and 20 holdings.
+- portfolio latency (`GET /api/v1/portfolio`) for a user with 1 and 12 holdings.
 
 An HTTP measurement whose endpoint returns 404 (or rejects its first request) is reported as
 not available, with the request and status, rather than stopping the run.
@@ -27,7 +27,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -35,8 +35,10 @@ from typing import Any
 import httpx
 import structlog
 
+from common.dynamodb.attributes import new_id, sortable_time
+from common.dynamodb.models import configure_models
 from common.dynamodb.tables import ORDERS_TABLE, USERS_TABLE, create_tables, dynamodb_client
-from common.security.tokens import Role, TokenManager
+from common.entities.orders import Order, OrderSide, OrderStatus, OrderType
 from common.settings import CommonSettings
 from devstack.dynamodb_local import REPO_ROOT, DynamoDBLocal, data_dir, local_environment
 
@@ -48,9 +50,15 @@ RAW_WARM_UP = 200
 ORDERS_PER_LEVEL = 300
 LATENCY_SAMPLES = 100
 HISTORY_SIZES = (10, 10_000)
-HOLDING_COUNTS = (1, 20)
+# The seeded catalog has 12 assets, so 12 is the most holdings one user can have.
+HOLDING_COUNTS = (1, 12)
 PAGE_PATH = REPO_ROOT / "docs" / "benchmarks.md"
 HTTP_TIMEOUT_S = 10.0
+# The page's section from this heading on is written by hand and kept by each run.
+PROFILE_HEADING = "## Profile of the order path"
+ORDER_NOTIONAL = "10.00"
+FUNDING_AMOUNT = "100000.00"
+FUNDING_DEPOSITS = 2
 
 
 class EndpointNotAvailable(Exception):  # noqa: N818 - a signal that a route does not exist yet
@@ -239,24 +247,28 @@ runs each measurement as a fixed number of requests spread over a thread pool of
 concurrency. Latency is measured per request on the client, from send to full response.
 
 - **raw TransactWriteItems**: boto3 alone, {RAW_TRANSACTIONS_PER_LEVEL} transactions per
-  level after {RAW_WARM_UP} untimed warm-up transactions. Each is shaped like a buy order:
-  the cash balance update with an `amount >= cost` condition and a ledger put in the users
-  table, and the order put, asset balance update, asset transaction put and idempotency
-  record put in the orders table. Each thread trades for its own user, so transactions do
-  not conflict.
-- **order placement**: `POST /api/v1/orders` (market buy, a new `Idempotency-Key` each),
-  {ORDERS_PER_LEVEL} orders per level, one funded user per thread.
-- **order history page**: `GET /api/v1/orders` (first page, default size),
+  level after {RAW_WARM_UP} untimed warm-up transactions. Each has the seven items of a buy
+  order: the cash balance update with an `amount >= cost` condition and a ledger put in the
+  users table, and the idempotency record put, order put, asset balance update, asset
+  transaction put and audit event put in the orders table. Each thread trades for its own
+  user, so transactions do not conflict.
+- **order placement**: `POST /api/v1/orders` (market buy of {ORDER_NOTIONAL} USD notional,
+  a new `Idempotency-Key` each), {ORDERS_PER_LEVEL} orders per level, one user per thread.
+  Every user is registered, logged in and funded through the user service
+  (`POST /api/v1/balance/deposit`, {FUNDING_DEPOSITS} x {FUNDING_AMOUNT} USD).
+- **order history page**: `GET /api/v1/orders` (first page, default size of 25),
   {LATENCY_SAMPLES} sequential requests for a user with {HISTORY_SIZES[0]} and with
-  {HISTORY_SIZES[-1]:,} orders.
+  {HISTORY_SIZES[-1]:,} orders. These orders are written straight to the orders table with
+  BatchWriteItem (order items only, one second apart), not placed over HTTP, because the
+  page reads only order items and placing {HISTORY_SIZES[-1]:,} orders would take minutes.
 - **portfolio**: `GET /api/v1/portfolio`, {LATENCY_SAMPLES} sequential requests for a user
-  with {HOLDING_COUNTS[0]} and with up to {HOLDING_COUNTS[-1]} holdings (one per catalog
-  asset).
+  with {HOLDING_COUNTS[0]} and with {HOLDING_COUNTS[-1]} holdings, bought over HTTP. The
+  seeded catalog has 12 assets, so 12 holdings is the most one user can have.
 
 Throughput is requests divided by the wall time of the whole loop, and p50 and p99 are
 interpolated percentiles of the per-request latencies. A row marked "not available" means
-its endpoint answered 404 (not deployed yet) or rejected the first request in this run.
-The reason in brackets names the request and status.
+its endpoint failed its first request in this run; the reason in brackets names the
+request and status.
 
 ## Results
 
@@ -271,13 +283,19 @@ concurrency (1.00 would mean the HTTP path adds no cost beyond the transaction):
 """
 
 
+def kept_section(page: str) -> str:
+    """Return the hand-written part of an existing page: from PROFILE_HEADING to the end."""
+    start = page.find(PROFILE_HEADING)
+    return "" if start < 0 else "\n" + page[start:]
+
+
 # Raw DynamoDB Local rate -------------------------------------------------------------------
 
 
 def order_transaction(
     prefix: str, username: str, amount: Decimal, index: int
 ) -> list[dict[str, Any]]:
-    """Return the six TransactItems of one buy order, keyed as the data model documents."""
+    """Return the seven TransactItems of one buy order, keyed as the data model documents."""
     users = USERS_TABLE.full_name(prefix)
     orders = ORDERS_TABLE.full_name(prefix)
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -323,7 +341,7 @@ def order_transaction(
         {
             "Update": {
                 "TableName": orders,
-                "Key": {"pk": {"S": f"USER#{username}"}, "sk": {"S": "ASSET#BTC"}},
+                "Key": {"pk": {"S": f"USER#{username}"}, "sk": {"S": "BALANCE#BTC"}},
                 "UpdateExpression": "ADD quantity :quantity, cost_basis :cost",
                 "ExpressionAttributeValues": {
                     ":quantity": {"N": "0.0001"},
@@ -336,7 +354,7 @@ def order_transaction(
                 "TableName": orders,
                 "Item": {
                     "pk": {"S": f"USER#{username}"},
-                    "sk": {"S": f"ASSETTXN#BTC#{now}#{order_id}"},
+                    "sk": {"S": f"TXN#BTC#{now}#{order_id}"},
                     "quantity": {"N": "0.0001"},
                     "order_id": {"S": order_id},
                 },
@@ -352,6 +370,16 @@ def order_transaction(
                     "response_body": {"S": "{}"},
                 },
                 "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        },
+        {
+            "Put": {
+                "TableName": orders,
+                "Item": {
+                    "pk": {"S": f"AUDIT#{username}"},
+                    "sk": {"S": f"{now}#{order_id}"},
+                    "action": {"S": "order.filled"},
+                },
             }
         },
     ]
@@ -411,6 +439,16 @@ def check_available(response: httpx.Response) -> httpx.Response:
     return response
 
 
+@dataclass(frozen=True)
+class Trader:
+    username: str
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
 @dataclass
 class OrderApi:
     """Calls of the order and inventory services that the measurements need."""
@@ -419,35 +457,30 @@ class OrderApi:
     inventory: httpx.Client
 
     def asset_ids(self) -> list[str]:
-        # NOTE: assumes the inventory service lists the catalog here as `items` or a list.
-        response = check_available(self.inventory.get("/api/v1/inventory/assets"))
-        body = response.json()
-        items = body.get("items", []) if isinstance(body, dict) else body
-        return [str(item["asset_id"]) for item in items]
+        response = check_available(
+            self.inventory.get("/api/v1/inventory/assets", params={"limit": 100})
+        )
+        return [str(item["asset_id"]) for item in response.json()["items"]]
 
-    def place_buy(self, token: str, asset_id: str, notional: str = "10.00") -> None:
-        # NOTE: the body follows the documented order API (market buy sized by notional);
-        # check it against the order service's schema once that service is merged.
+    def place_buy(self, trader: Trader, asset_id: str, notional: str = ORDER_NOTIONAL) -> None:
         response = self.orders.post(
             "/api/v1/orders",
-            json={"asset_id": asset_id, "side": "buy", "notional": notional},
-            headers={"Authorization": f"Bearer {token}", "Idempotency-Key": uuid.uuid4().hex},
+            json={"type": "market_buy", "asset_id": asset_id, "notional": notional},
+            headers={**trader.headers, "Idempotency-Key": uuid.uuid4().hex},
         )
         check_available(response)
 
-    def history_page(self, token: str) -> None:
-        check_available(
-            self.orders.get("/api/v1/orders", headers={"Authorization": f"Bearer {token}"})
-        )
+    def history_page(self, trader: Trader) -> None:
+        check_available(self.orders.get("/api/v1/orders", headers=trader.headers))
 
-    def portfolio(self, token: str) -> None:
-        check_available(
-            self.orders.get("/api/v1/portfolio", headers={"Authorization": f"Bearer {token}"})
-        )
+    def portfolio(self, trader: Trader) -> None:
+        check_available(self.orders.get("/api/v1/portfolio", headers=trader.headers))
 
 
-# A user funded for benchmark orders: returns the user's access token.
-FundUser = Callable[[], str]
+# A new trader with cash for the benchmark's orders.
+FundUser = Callable[[], Trader]
+# Writes `count` orders of one asset into a trader's history: (trader, asset_id, count).
+SeedOrders = Callable[[Trader, str, int], None]
 
 
 def measure_order_placement(
@@ -455,38 +488,41 @@ def measure_order_placement(
 ) -> Measurement:
     """Time `POST /api/v1/orders` with one funded user per thread."""
     name = "order placement (HTTP)"
-    tokens = [fund_user() for _ in range(concurrency)]
-    slots: dict[int, str] = {}
+    traders = [fund_user() for _ in range(concurrency)]
+    slots: dict[int, Trader] = {}
     slot_lock = threading.Lock()
 
-    def own_token() -> str:
+    def own_trader() -> Trader:
         thread_id = threading.get_ident()
         with slot_lock:
             if thread_id not in slots:
-                slots[thread_id] = tokens[len(slots)]
+                slots[thread_id] = traders[len(slots)]
             return slots[thread_id]
 
     try:
-        api.place_buy(tokens[0], asset_id)
+        api.place_buy(traders[0], asset_id)
     except EndpointNotAvailable as error:
         return not_available(name, concurrency, str(error))
-    return run_loop(name, concurrency, orders, lambda _i: api.place_buy(own_token(), asset_id))
+    return run_loop(name, concurrency, orders, lambda _i: api.place_buy(own_trader(), asset_id))
 
 
 def measure_history_latency(
-    api: OrderApi, fund_user: FundUser, asset_id: str, order_count: int, samples: int
+    api: OrderApi,
+    fund_user: FundUser,
+    seed_orders: SeedOrders,
+    asset_id: str,
+    order_count: int,
+    samples: int,
 ) -> Measurement:
-    """Fill one user's history with `order_count` orders, then time its first page."""
+    """Give one user `order_count` orders, then time the first page of its history."""
     name = f"order history page, {order_count:,} orders"
-    token = fund_user()
+    trader = fund_user()
+    seed_orders(trader, asset_id, order_count)
     try:
-        api.place_buy(token, asset_id)
-        fill = max(order_count - 1, 0)
-        run_loop("fill", 4, fill, lambda _i: api.place_buy(token, asset_id))
-        api.history_page(token)
+        api.history_page(trader)
     except EndpointNotAvailable as error:
         return not_available(name, 1, str(error))
-    return run_loop(name, 1, samples, lambda _i: api.history_page(token))
+    return run_loop(name, 1, samples, lambda _i: api.history_page(trader))
 
 
 def measure_portfolio_latency(
@@ -495,20 +531,23 @@ def measure_portfolio_latency(
     """Buy `holdings` different assets for one user, then time its portfolio."""
     held = list(asset_ids[:holdings])
     name = f"portfolio, {len(held)} holdings"
-    token = fund_user()
+    trader = fund_user()
     try:
         for asset_id in held:
-            api.place_buy(token, asset_id)
-        api.portfolio(token)
+            api.place_buy(trader, asset_id)
+        api.portfolio(trader)
     except EndpointNotAvailable as error:
         return not_available(name, 1, str(error))
-    return run_loop(name, 1, samples, lambda _i: api.portfolio(token))
+    return run_loop(name, 1, samples, lambda _i: api.portfolio(trader))
 
 
 def measure_http(
-    api: OrderApi, fund_user: FundUser, levels: Sequence[int] = CONCURRENCY_LEVELS
+    api: OrderApi,
+    fund_user: FundUser,
+    seed_orders: SeedOrders,
+    levels: Sequence[int] = CONCURRENCY_LEVELS,
 ) -> tuple[list[Measurement], list[Measurement]]:
-    """Run the HTTP measurements, each marked "not available" while its endpoint returns 404."""
+    """Run the HTTP measurements; a row whose endpoint fails its first call is "not available"."""
     try:
         asset_ids = api.asset_ids()
     except EndpointNotAvailable as error:
@@ -525,7 +564,7 @@ def measure_http(
     ]
     latency = [
         *(
-            measure_history_latency(api, fund_user, first, n, LATENCY_SAMPLES)
+            measure_history_latency(api, fund_user, seed_orders, first, n, LATENCY_SAMPLES)
             for n in HISTORY_SIZES
         ),
         *(
@@ -536,34 +575,57 @@ def measure_http(
     return orders, latency
 
 
-def cash_funder(settings: CommonSettings, tokens: TokenManager) -> FundUser:
-    """Return a function that creates a user with a large cash balance and returns its token.
+def http_funder(users: httpx.Client) -> FundUser:
+    """Return a function that registers, logs in and funds a new trader through the user service.
 
-    The deposit is written directly, balance and ledger entry in one transaction, so the
-    measurement does not depend on the user service's registration and login.
+    Each trader gets FUNDING_DEPOSITS deposits of the largest single amount allowed by
+    default, which stays within the default daily deposit limit.
     """
-    from common.dynamodb.models import configure_models, make_connection
-    from common.entities.cash import CashBalance, CashTransaction, CashTransactionType
-    from common.transactions import TransactionBuilder, TransactionManager
 
-    configure_models(settings)
-    manager = TransactionManager(make_connection(settings))
-
-    def fund() -> str:
+    def fund() -> Trader:
         username = f"bench{uuid.uuid4().hex[:10]}"
-        amount = Decimal("100000000.00")
-        balance = CashBalance.opening(username)
-        balance.amount = amount
-        builder = TransactionBuilder()
-        builder.put(balance)
-        builder.put(
-            CashTransaction.new(username=username, type=CashTransactionType.DEPOSIT, amount=amount)
-        )
-        manager.execute(builder)
-        token, _claims = tokens.issue_access_token(username, Role.CUSTOMER)
-        return token
+        password = uuid.uuid4().hex
+        account = {"username": username, "email": f"{username}@example.com", "password": password}
+        check_available(users.post("/api/v1/auth/register", json=account))
+        login = users.post("/api/v1/auth/login", json={"username": username, "password": password})
+        trader = Trader(username, str(check_available(login).json()["access_token"]))
+        for _ in range(FUNDING_DEPOSITS):
+            deposit = users.post(
+                "/api/v1/balance/deposit",
+                json={"amount": FUNDING_AMOUNT},
+                headers={**trader.headers, "Idempotency-Key": uuid.uuid4().hex},
+            )
+            check_available(deposit)
+        return trader
 
     return fund
+
+
+def seed_order(username: str, asset_id: str, created: datetime) -> Order:
+    """Return a filled buy of one unit at 100 USD, keyed like the order service's orders."""
+    created_at = sortable_time(created)
+    order_id = new_id()
+    return Order(
+        *Order.key_for(order_id),
+        username=username, asset_order_sk=f"{asset_id}#{created_at}#{order_id}",
+        created_order_sk=f"{created_at}#{order_id}", order_id=order_id, asset_id=asset_id,
+        order_type=OrderType.MARKET_BUY.value, side=OrderSide.BUY.value,
+        status=OrderStatus.FILLED.value, quantity=Decimal(1), price=Decimal(100),
+        price_as_of=created_at, gross_amount=Decimal("100.00"), fee=Decimal("0.10"), fee_bps=10,
+        net_amount=Decimal("100.10"), created_at=created_at,
+    )  # fmt: skip
+
+
+def write_orders(trader: Trader, asset_id: str, count: int) -> None:
+    """Write `count` order items straight to the orders table with BatchWriteItem.
+
+    Only the order items are written (no cash movement, holding or ledger entry), because
+    the history page reads nothing else; the models must be bound with `configure_models`.
+    """
+    start = datetime.now(UTC) - timedelta(seconds=count)
+    with Order.batch_write() as batch:
+        for index in range(count):
+            batch.save(seed_order(trader.username, asset_id, start + timedelta(seconds=index)))
 
 
 # Running the stack -------------------------------------------------------------------------
@@ -614,20 +676,16 @@ def run_bench() -> BenchResults:  # pragma: no cover - starts processes; run by 
                 )
             )
 
-        tokens = TokenManager(
-            issuer=settings.jwt_issuer,
-            audience=settings.jwt_audience,
-            public_key_pem=public_key.read_text(),
-            private_key_pem=private_key.read_text(),
-        )
+        configure_models(settings)
         urls = {spec.name: spec.url for spec in SERVICES}
         with (
             httpx.Client(base_url=urls["order"], timeout=HTTP_TIMEOUT_S) as orders,
             httpx.Client(base_url=urls["inventory"], timeout=HTTP_TIMEOUT_S) as inventory,
+            httpx.Client(base_url=urls["user"], timeout=HTTP_TIMEOUT_S) as users,
         ):
             api = OrderApi(orders=orders, inventory=inventory)
             log.info("bench.http_started")
-            results.orders, results.latency = measure_http(api, cash_funder(settings, tokens))
+            results.orders, results.latency = measure_http(api, http_funder(users), write_orders)
     finally:
         for spec, process in reversed(services):
             stop_process(spec.name, process)
@@ -641,7 +699,8 @@ def main() -> int:  # pragma: no cover - starts processes; run by `make bench`
 
     configure_logging("bench", os.environ.get("CNOP_LOG_LEVEL", "INFO"), json=False)
     results = run_bench()
-    PAGE_PATH.write_text(render_page(results))
+    previous = PAGE_PATH.read_text() if PAGE_PATH.exists() else ""
+    PAGE_PATH.write_text(render_page(results) + kept_section(previous))
     print(render_table([*results.raw, *results.orders, *results.latency]))
     print(f"\nwrote {PAGE_PATH.relative_to(REPO_ROOT)}")
     return 0

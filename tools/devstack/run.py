@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
+from typing import IO
 
 import httpx
 import structlog
@@ -91,7 +92,10 @@ def seed_catalog(env: dict[str, str]) -> None:
     subprocess.run([sys.executable, "-m", "inventory_service.seed"], env=env, check=True)
 
 
-def start_service(spec: ServiceSpec, env: dict[str, str]) -> subprocess.Popen[bytes]:
+def start_service(
+    spec: ServiceSpec, env: dict[str, str], output: IO[bytes] | None = None
+) -> subprocess.Popen[bytes]:
+    """Start one service under uvicorn; its output goes to `output`, or to ours when None."""
     if port_is_taken(spec.port):
         raise DynamoDBLocalError(
             f"port {spec.port} for the {spec.name} service is in use; "
@@ -101,7 +105,10 @@ def start_service(spec: ServiceSpec, env: dict[str, str]) -> subprocess.Popen[by
         sys.executable, "-m", "uvicorn", "--factory", f"{spec.module}:create_app",
         "--host", "127.0.0.1", "--port", str(spec.port), "--no-access-log",
     ]  # fmt: skip
-    process = subprocess.Popen(command, env=env, start_new_session=True)
+    stderr = subprocess.STDOUT if output is not None else None
+    process = subprocess.Popen(
+        command, env=env, stdout=output, stderr=stderr, start_new_session=True
+    )
     log.info("devstack.service_started", service=spec.name, pid=process.pid, port=spec.port)
     return process
 

@@ -5,19 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 import structlog
+from botocore.exceptions import BotoCoreError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pynamodb.exceptions import PynamoDBConnectionError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from common.dynamodb.errors import error_code
 from common.errors import (
     PROBLEM_MEDIA_TYPE,
     ProblemError,
+    ServiceUnavailableError,
     ValidationFailedError,
     problem_body,
     validation_errors,
 )
 from common.idempotency import REPLAY_HEADER, IdempotentReplay
+from common.transactions import RETRYABLE_ERROR_CODES
 
 log = structlog.get_logger(__name__)
 
@@ -126,6 +131,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(IdempotentReplay, _handle_replay)
     app.add_exception_handler(RequestValidationError, _handle_validation)
     app.add_exception_handler(StarletteHTTPException, _handle_http_exception)
+    app.add_exception_handler(PynamoDBConnectionError, _handle_database_error)
     app.add_exception_handler(Exception, _handle_unexpected)
 
 
@@ -133,3 +139,22 @@ def _handle_replay(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, IdempotentReplay)
     log.info("idempotency.replayed", status=exc.status_code)
     return JSONResponse(exc.body, status_code=exc.status_code, headers={REPLAY_HEADER: "true"})
+
+
+def _handle_database_error(request: Request, exc: Exception) -> ProblemResponse:
+    """Answer 503 when a DynamoDB read or write failed transiently after botocore's retries.
+
+    Throttling and transport errors (timeouts, resets, refused connections) are worth a
+    retry by the client; any other cause, such as a ValidationException, is a bug and a 500.
+    """
+    assert isinstance(exc, PynamoDBConnectionError)
+    code = error_code(exc)
+    if not (isinstance(exc.cause, BotoCoreError) or code in RETRYABLE_ERROR_CODES):
+        return _handle_unexpected(request, exc)
+    reason = code or type(exc.cause).__name__
+    log.warning("dynamodb.unavailable", error_type=type(exc).__name__, reason=reason)
+    unavailable = ServiceUnavailableError(
+        "The database did not answer in time; retry the request (with the same "
+        "Idempotency-Key for a money movement)."
+    )
+    return _handle_problem(request, unavailable)
