@@ -12,6 +12,7 @@ PYTEST_ARGS ?=
 help:
 	@echo "make run      start DynamoDB Local, tables, seed data and the three services"
 	@echo "make demo     run a trading session over HTTP against a running make run"
+	@echo "make install  create .venv with the pinned dependencies (run and test do it too)"
 	@echo "make test     lint, type-check and run the whole test suite with coverage"
 	@echo "make dynamodb start only DynamoDB Local (persistent, port CNOP_DYNAMODB_PORT)"
 	@echo "make tables   create the tables on CNOP_DYNAMODB_ENDPOINT_URL"
@@ -19,7 +20,7 @@ help:
 	@echo "make admin USERNAME=<name>  grant the admin role on the local stack"
 	@echo "make deploy-check  lint Dockerfiles, Kubernetes manifests and Terraform"
 	@echo "make bench    start a private stack, measure it and write docs/benchmarks.md"
-	@echo "make invariants  check the money identities of the tables on CNOP_DYNAMODB_ENDPOINT_URL"
+	@echo "make invariants  check the money identities of the local make run stack"
 	@echo "make clean    remove .venv, caches and local data"
 
 $(STAMP): pyproject.toml
@@ -42,18 +43,21 @@ dynamodb: $(STAMP)
 tables: $(STAMP)
 	$(BIN)/python -m common.dynamodb.tables create
 
+# Environment for operator commands against the local `make run` stack: its endpoint and
+# the dummy credentials DynamoDB Local accepts. Against AWS, run the Python modules directly.
+LOCAL_STACK_ENV = CNOP_DYNAMODB_ENDPOINT_URL=http://127.0.0.1:$${CNOP_DYNAMODB_PORT:-8000} \
+	AWS_ACCESS_KEY_ID=cnoplocal AWS_SECRET_ACCESS_KEY=cnoplocalsecret AWS_DEFAULT_REGION=us-east-1
+
 # Grants the admin role on the local `make run` stack: make admin USERNAME=alice
 admin: $(STAMP)
 	@test -n "$(USERNAME)" || { echo "usage: make admin USERNAME=<username>"; exit 2; }
-	CNOP_DYNAMODB_ENDPOINT_URL=http://127.0.0.1:$${CNOP_DYNAMODB_PORT:-8000} \
-	AWS_ACCESS_KEY_ID=cnoplocal AWS_SECRET_ACCESS_KEY=cnoplocalsecret AWS_DEFAULT_REGION=us-east-1 \
-	$(BIN)/python -m user_service.manage set-role "$(USERNAME)" admin
+	$(LOCAL_STACK_ENV) $(BIN)/python -m user_service.manage set-role "$(USERNAME)" admin
 
 bench: $(STAMP)
 	$(BIN)/python -m devstack.bench
 
 invariants: $(STAMP)
-	$(BIN)/python -m devstack.invariants
+	$(LOCAL_STACK_ENV) $(BIN)/python -m devstack.invariants
 
 lint: $(STAMP)
 	$(BIN)/ruff check services tools tests

@@ -97,6 +97,19 @@ def test_command_prints_counts_and_exits_zero(
     assert "no violations" in output
 
 
+def test_unreadable_tables_exit_two(
+    workload: Workload, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = workload.settings
+
+    exit_code = main(
+        ["--endpoint-url", str(settings.dynamodb_endpoint_url), "--table-prefix", "missing-"]
+    )
+
+    assert exit_code == 2
+    assert "failed to read the tables" in capsys.readouterr().err
+
+
 def test_edited_balance_is_reported(workload: Workload, capsys: pytest.CaptureFixture[str]) -> None:
     # Given one balance raised by a cent outside any transaction
     trader = workload.traders[0]

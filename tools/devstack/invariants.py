@@ -40,10 +40,23 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+import structlog
+from botocore.exceptions import BotoCoreError, ClientError
+from pynamodb.exceptions import PynamoDBException
+
 from common.dynamodb.tables import ORDERS_TABLE, USERS_TABLE, dynamodb_client
 from common.entities.cash import CashBalance, CashTransaction, CashTransactionType
 from common.entities.orders import AssetBalance, AssetTransaction, Order, OrderSide
+from common.money import format_usd
 from common.settings import CommonSettings
+
+log = structlog.get_logger(__name__)
+
+
+def usd(amount: Decimal) -> str:
+    """Format a total with two decimals; DynamoDB drops trailing zeros from stored numbers."""
+    return format_usd(amount)
+
 
 ZERO = Decimal(0)
 ORDER_ENTRY_TYPES = {
@@ -117,9 +130,9 @@ class Report:
             f"orders: {len(snapshot.orders)}",
             f"holdings: {len(snapshot.holdings)}",
             f"asset transactions: {len(snapshot.asset_transactions)}",
-            f"cash {totals.cash} + fees {totals.fees} = {totals.held}; deposits "
-            f"{totals.deposits} - withdrawals {totals.withdrawals} - buys {totals.buy_gross} "
-            f"+ sells {totals.sell_gross} = {totals.moved}",
+            f"cash {usd(totals.cash)} + fees {usd(totals.fees)} = {usd(totals.held)}; "
+            f"deposits {usd(totals.deposits)} - withdrawals {usd(totals.withdrawals)} - buys "
+            f"{usd(totals.buy_gross)} + sells {usd(totals.sell_gross)} = {usd(totals.moved)}",
         ]
         if self.ok:
             lines.append("no violations")
@@ -366,7 +379,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m devstack.invariants",
         description="Check the accounting identities of the users and orders tables. "
-        "Exit status 1 means at least one violation.",
+        "Exit status 1 means at least one violation, 2 that the tables could not be read.",
     )
     parser.add_argument(
         "--endpoint-url", help="DynamoDB endpoint (default: CNOP_DYNAMODB_ENDPOINT_URL)."
@@ -379,7 +392,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.table_prefix is not None:
         overrides["table_prefix"] = args.table_prefix
     settings = CommonSettings(**overrides)
-    report = check_tables(settings)
+    try:
+        report = check_tables(settings)
+    except (BotoCoreError, ClientError, PynamoDBException) as error:
+        log.error("invariants.read_failed", error=str(error), error_type=type(error).__name__)
+        print(
+            f"failed to read the tables at {settings.dynamodb_endpoint_url or 'AWS'}: {error}; "
+            "check CNOP_DYNAMODB_ENDPOINT_URL, CNOP_TABLE_PREFIX and the AWS credentials.",
+            file=sys.stderr,
+        )
+        return 2
     print(
         f"tables {USERS_TABLE.full_name(settings.table_prefix)} and "
         f"{ORDERS_TABLE.full_name(settings.table_prefix)} "
