@@ -269,12 +269,13 @@ def validation_errors(raw_errors: Sequence[Mapping[str, Any]]) -> list[dict[str,
     """Reduce pydantic error entries to field, message and type, dropping the submitted input."""
     reduced = []
     for error in raw_errors:
+        kind = str(error.get("type", "value_error"))
         location = [str(part) for part in error.get("loc", ())]
-        reduced.append(
-            {
-                "field": ".".join(location),
-                "message": str(error.get("msg", "invalid value")),
-                "type": str(error.get("type", "value_error")),
-            }
-        )
+        message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
+        if kind == "json_invalid":
+            # FastAPI reports the character offset as the location, which names no field.
+            location = ["body"]
+            reason = (error.get("ctx") or {}).get("error")
+            message = f"The request body is not valid JSON: {reason}" if reason else message
+        reduced.append({"field": ".".join(location), "message": message, "type": kind})
     return reduced

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from email_validator import EmailNotValidError, validate_email
@@ -12,6 +13,7 @@ from pydantic import (
     ConfigDict,
     Field,
     SecretStr,
+    WithJsonSchema,
     model_validator,
 )
 
@@ -30,6 +32,8 @@ def _canonical(value: object) -> object:
 
 def _check_email(value: str) -> str:
     """Check the address syntax with email-validator; DNS is never queried."""
+    if len(value) > 254:
+        raise ValueError("must be at most 254 characters long")
     try:
         validate_email(value, check_deliverability=False)
     except EmailNotValidError as error:
@@ -37,23 +41,44 @@ def _check_email(value: str) -> str:
     return value
 
 
+USERNAME_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9_.-]*[a-z0-9])?$")
+
+
+def _check_username(value: str) -> str:
+    if not 3 <= len(value) <= 32:
+        raise ValueError("must be 3 to 32 characters long")
+    if not USERNAME_PATTERN.fullmatch(value):
+        raise ValueError(
+            "may contain only letters, digits, '_', '.' and '-', and must start and end with "
+            "a letter or digit"
+        )
+    return value
+
+
 Username = Annotated[
     str,
+    AfterValidator(_check_username),
     BeforeValidator(_canonical),
-    Field(
-        min_length=3,
-        max_length=32,
-        pattern=r"^[a-z0-9][a-z0-9_.-]*[a-z0-9]$",
-        description="3-32 characters: letters, digits, `_`, `.`, `-`; stored in lower case.",
-        examples=["ada"],
+    WithJsonSchema(
+        {
+            "type": "string",
+            "minLength": 3,
+            "maxLength": 32,
+            "pattern": USERNAME_PATTERN.pattern,
+            "description": "3-32 characters: letters, digits, `_`, `.`, `-`, starting and "
+            "ending with a letter or digit; stored in lower case.",
+            "examples": ["ada"],
+        }
     ),
 ]
 # NOTE: the syntax is checked, but no mail is sent, so an address is never proven to exist.
 Email = Annotated[
     str,
-    BeforeValidator(_canonical),
-    Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$", examples=["ada@example.com"]),
     AfterValidator(_check_email),
+    BeforeValidator(_canonical),
+    WithJsonSchema(
+        {"type": "string", "format": "email", "maxLength": 254, "examples": ["ada@example.com"]}
+    ),
 ]
 Password = Annotated[SecretStr, Field(min_length=1, max_length=PASSWORD_FIELD_MAX)]
 PersonName = Annotated[str, Field(min_length=1, max_length=100)]

@@ -100,8 +100,11 @@ def test_malformed_json_is_422_problem(settings: CommonSettings) -> None:
         "/api/v1/pay", content=b"{not json", headers={"content-type": "application/json"}
     )
 
+    body = response.json()
     assert response.status_code == 422
-    assert response.json()["code"] == "validation_error"
+    assert body["code"] == "validation_error"
+    assert body["errors"][0]["field"] == "body"
+    assert body["detail"].startswith("The request body is not valid JSON")
 
 
 def test_domain_error_carries_code_and_request_id(settings: CommonSettings) -> None:

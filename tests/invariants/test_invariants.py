@@ -97,9 +97,7 @@ def test_command_prints_counts_and_exits_zero(
     assert "no violations" in output
 
 
-def test_unreadable_tables_exit_two(
-    workload: Workload, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_unreadable_tables_exit_two(workload: Workload, capsys: pytest.CaptureFixture[str]) -> None:
     settings = workload.settings
 
     exit_code = main(

@@ -179,3 +179,15 @@ def test_any_allowed_password_length_works(client: TestClient, length: int) -> N
     )
 
     assert response.status_code == 200
+
+
+def test_invalid_fields_get_readable_messages(client: TestClient) -> None:
+    body = {"username": "ab", "email": "x", "password": PASSWORD}
+
+    response = client.post(REGISTER, json=body)
+
+    messages = {error["field"]: error["message"] for error in response.json()["errors"]}
+    assert response.status_code == 422
+    assert messages["body.username"] == "must be 3 to 32 characters long"
+    assert messages["body.email"].startswith("must be an e-mail address")
+    assert not any("Value error" in message for message in messages.values())

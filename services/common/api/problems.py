@@ -89,12 +89,15 @@ def _handle_validation(request: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, RequestValidationError)
     errors = validation_errors(exc.errors())
     fields = ", ".join(error["field"] for error in errors)
+    detail = f"Invalid value in: {fields}" if fields else ValidationFailedError.title
+    if any(error["type"] == "json_invalid" for error in errors):
+        detail = errors[0]["message"]
     return problem_response(
         request,
         status=ValidationFailedError.status,
         code=ValidationFailedError.code,
         title=ValidationFailedError.title,
-        detail=f"Invalid value in: {fields}" if fields else ValidationFailedError.title,
+        detail=detail,
         extensions={"errors": errors},
     )
 
