@@ -257,11 +257,37 @@ def problem_example(error: type[ProblemError], detail: str | None = None) -> dic
     }
 
 
+# The two 401 answers of any route behind the bearer-token dependency.
+BEARER_ERRORS: tuple[type[ProblemError], ...] = (UnauthorizedError, InvalidTokenError)
+
+
 def problem_responses(*errors: type[ProblemError]) -> dict[int | str, dict[str, Any]]:
-    """Map status codes to OpenAPI response entries for a route's `responses=` argument."""
-    responses: dict[int | str, dict[str, Any]] = {}
+    """Map status codes to OpenAPI response entries for a route's `responses=` argument.
+
+    A status with one error gets its example; a status with several gets one named example
+    per error code, so the docs show every code a client may have to handle.
+    """
+    by_status: dict[int, list[type[ProblemError]]] = {}
     for error in errors:
-        responses.setdefault(error.status, problem_example(error))
+        group = by_status.setdefault(error.status, [])
+        if error not in group:
+            group.append(error)
+    responses: dict[int | str, dict[str, Any]] = {}
+    for status, group in by_status.items():
+        if len(group) == 1:
+            responses[status] = problem_example(group[0])
+            continue
+        examples = {
+            error.code: {
+                "summary": error.title,
+                "value": problem_example(error)["content"][PROBLEM_MEDIA_TYPE]["example"],
+            }
+            for error in group
+        }
+        responses[status] = {
+            "description": "; ".join(error.title for error in group),
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": PROBLEM_SCHEMA, "examples": examples}},
+        }
     return responses
 
 

@@ -9,10 +9,10 @@ from fastapi import APIRouter, Path
 from common.api.app import API_PREFIX
 from common.api.exact_json import ExactJSONRoute
 from common.errors import (
+    BEARER_ERRORS,
     ConflictError,
     ForbiddenError,
     NotFoundError,
-    UnauthorizedError,
     ValidationFailedError,
     problem_responses,
 )
@@ -27,7 +27,7 @@ router = APIRouter(
 )
 
 AssetIdPath = Annotated[str, Path(min_length=1, max_length=64)]
-_AUTH_ERRORS = (UnauthorizedError, ForbiddenError, ValidationFailedError)
+_AUTH_ERRORS = (*BEARER_ERRORS, ForbiddenError, ValidationFailedError)
 
 
 @router.post(

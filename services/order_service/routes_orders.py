@@ -10,6 +10,7 @@ from common.api.app import API_PREFIX
 from common.api.exact_json import ExactJSONRoute
 from common.entities.orders import OrderSide, OrderStatus, OrderType
 from common.errors import (
+    BEARER_ERRORS,
     AssetNotTradingError,
     BelowMinNotionalError,
     DuplicateClientOrderIdError,
@@ -19,13 +20,14 @@ from common.errors import (
     InvalidCursorError,
     NotFoundError,
     PriceUnavailableError,
-    UnauthorizedError,
+    ServiceUnavailableError,
     UnknownAssetError,
     ValidationFailedError,
     problem_responses,
 )
 from common.idempotency import IdempotencyKeyHeader
 from common.security.auth import CurrentClaims
+from common.transactions import TransactionConditionFailedError
 from order_service import queries
 from order_service.dependencies import DEFAULT_PAGE_SIZE, NextToken, OrderPlacerDep, PageLimit
 from order_service.schemas import (
@@ -45,7 +47,7 @@ router = APIRouter(prefix=f"{API_PREFIX}/orders", tags=["orders"], route_class=E
     status_code=status.HTTP_201_CREATED,
     summary="Place a market order",
     responses=problem_responses(
-        UnauthorizedError,
+        *BEARER_ERRORS,
         DuplicateClientOrderIdError,
         ValidationFailedError,
         InsufficientFundsError,
@@ -54,7 +56,9 @@ router = APIRouter(prefix=f"{API_PREFIX}/orders", tags=["orders"], route_class=E
         AssetNotTradingError,
         BelowMinNotionalError,
         IdempotencyKeyReusedError,
+        TransactionConditionFailedError,
         PriceUnavailableError,
+        ServiceUnavailableError,
     ),
 )
 def place_order(
@@ -75,7 +79,7 @@ def place_order(
 @router.get(
     "",
     summary="List your orders, newest first",
-    responses=problem_responses(UnauthorizedError, InvalidCursorError),
+    responses=problem_responses(*BEARER_ERRORS, InvalidCursorError),
 )
 def list_orders(
     claims: CurrentClaims,
@@ -102,7 +106,7 @@ def list_orders(
 @router.get(
     "/by-client-id/{client_order_id}",
     summary="Get one of your orders by its client order id",
-    responses=problem_responses(UnauthorizedError, NotFoundError),
+    responses=problem_responses(*BEARER_ERRORS, NotFoundError),
 )
 def get_order_by_client_id(
     claims: CurrentClaims,
@@ -114,7 +118,7 @@ def get_order_by_client_id(
 @router.get(
     "/{order_id}",
     summary="Get one of your orders",
-    responses=problem_responses(UnauthorizedError, NotFoundError),
+    responses=problem_responses(*BEARER_ERRORS, NotFoundError),
 )
 def get_order(
     claims: CurrentClaims,

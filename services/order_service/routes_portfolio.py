@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path
 
 from common.api.app import API_PREFIX
 from common.api.exact_json import ExactJSONRoute
-from common.errors import InvalidCursorError, NotFoundError, UnauthorizedError, problem_responses
+from common.errors import BEARER_ERRORS, InvalidCursorError, NotFoundError, problem_responses
 from common.security.auth import CurrentClaims
 from order_service import queries
 from order_service.dependencies import DEFAULT_PAGE_SIZE, NextToken, PageLimit
@@ -33,7 +33,7 @@ assets_router = APIRouter(
 @portfolio_router.get(
     "",
     summary="Your cash, positions with P&L and totals",
-    responses=problem_responses(UnauthorizedError),
+    responses=problem_responses(*BEARER_ERRORS),
 )
 def get_portfolio(claims: CurrentClaims) -> PortfolioPublic:
     """Value each position at the asset's stored current price and show when it was set.
@@ -47,7 +47,7 @@ def get_portfolio(claims: CurrentClaims) -> PortfolioPublic:
 @assets_router.get(
     "/balances",
     summary="Your asset balances with cost basis",
-    responses=problem_responses(UnauthorizedError),
+    responses=problem_responses(*BEARER_ERRORS),
 )
 def list_balances(claims: CurrentClaims) -> AssetBalanceList:
     items = [queries.balance_public(item) for item in queries.list_balances(claims.username)]
@@ -57,7 +57,7 @@ def list_balances(claims: CurrentClaims) -> AssetBalanceList:
 @assets_router.get(
     "/{asset_id}/balance",
     summary="Your balance of one asset",
-    responses=problem_responses(UnauthorizedError, NotFoundError),
+    responses=problem_responses(*BEARER_ERRORS, NotFoundError),
 )
 def get_balance(claims: CurrentClaims, asset_id: AssetIdPath) -> AssetBalancePublic:
     return queries.get_balance(claims.username, asset_id.upper())
@@ -66,7 +66,7 @@ def get_balance(claims: CurrentClaims, asset_id: AssetIdPath) -> AssetBalancePub
 @assets_router.get(
     "/{asset_id}/transactions",
     summary="Your buys and sells of one asset, newest first",
-    responses=problem_responses(UnauthorizedError, InvalidCursorError),
+    responses=problem_responses(*BEARER_ERRORS, InvalidCursorError),
 )
 def list_asset_transactions(
     claims: CurrentClaims,

@@ -42,7 +42,7 @@ from common.errors import (
     ValidationFailedError,
 )
 from common.idempotency import IdempotentRequest, request_fingerprint
-from common.money import check_step
+from common.money import check_step, format_usd
 from common.prices import PriceQuote, check_fresh, read_asset_and_quote
 from common.security.audit import AuditLogger
 from common.transactions import (
@@ -242,7 +242,8 @@ def check_min_notional(asset: Asset, value: Decimal) -> None:
     minimum = max(asset.min_notional, CENT)
     if value < minimum:
         raise BelowMinNotionalError(
-            f"The order value {value} USD is below the minimum of {minimum} USD for "
+            f"The order value {format_usd(value)} USD is below the minimum of "
+            f"{format_usd(minimum)} USD for "
             f"{asset.asset_id}."
         )
 

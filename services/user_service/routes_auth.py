@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Response, status
 
 from common.api.app import API_PREFIX
 from common.api.exact_json import ExactJSONRoute
 from common.entities.users import User
 from common.errors import (
+    BEARER_ERRORS,
     EmailTakenError,
     InvalidCredentialsError,
     InvalidTokenError,
     NotFoundError,
     TooManyRequestsError,
-    UnauthorizedError,
     UsernameTakenError,
     ValidationFailedError,
-    problem_example,
     problem_responses,
 )
 from common.security.auth import CurrentClaims
@@ -50,25 +47,11 @@ def _public(user: User) -> UserPublic:
     )
 
 
-def _conflicts() -> dict[int | str, dict[str, Any]]:
-    """Both 409 codes of registration as named examples of one response."""
-    examples = {}
-    for error in (UsernameTakenError, EmailTakenError):
-        example = problem_example(error)["content"]["application/problem+json"]["example"]
-        examples[error.code] = {"summary": error.title, "value": example}
-    return {
-        409: {
-            "description": "The username or the e-mail address is taken",
-            "content": {"application/problem+json": {"examples": examples}},
-        }
-    }
-
-
 @router.post(
     "/register",
     status_code=status.HTTP_201_CREATED,
     summary="Create an account with a zero USD balance",
-    responses={**problem_responses(ValidationFailedError), **_conflicts()},
+    responses=problem_responses(ValidationFailedError, UsernameTakenError, EmailTakenError),
 )
 def register(data: UserCreate, ctx: Context) -> UserPublic:
     return _public(service_accounts.register(ctx, data))
@@ -108,7 +91,7 @@ def logout(data: RefreshRequest, ctx: Context) -> Response:
 @router.get(
     "/me",
     summary="The caller's profile",
-    responses=problem_responses(UnauthorizedError, NotFoundError),
+    responses=problem_responses(*BEARER_ERRORS, NotFoundError),
 )
 def read_me(claims: CurrentClaims) -> UserPublic:
     return _public(service_accounts.get_user(claims.username))
@@ -118,7 +101,7 @@ def read_me(claims: CurrentClaims) -> UserPublic:
     "/me",
     summary="Change the caller's names or e-mail address",
     responses=problem_responses(
-        UnauthorizedError, NotFoundError, EmailTakenError, ValidationFailedError
+        *BEARER_ERRORS, NotFoundError, EmailTakenError, ValidationFailedError
     ),
 )
 def update_me(changes: UserUpdate, claims: CurrentClaims, ctx: Context) -> UserPublic:

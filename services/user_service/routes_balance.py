@@ -10,6 +10,7 @@ from common.api.app import API_PREFIX
 from common.api.exact_json import ExactJSONRoute
 from common.entities.cash import CashTransactionType
 from common.errors import (
+    BEARER_ERRORS,
     DailyLimitExceededError,
     IdempotencyKeyReusedError,
     InsufficientFundsError,
@@ -17,9 +18,7 @@ from common.errors import (
     NotFoundError,
     ProblemError,
     ServiceUnavailableError,
-    UnauthorizedError,
     ValidationFailedError,
-    problem_example,
     problem_responses,
 )
 from common.idempotency import IdempotencyKeyHeader
@@ -36,31 +35,21 @@ from user_service.schemas import (
 router = APIRouter(prefix=f"{API_PREFIX}/balance", tags=["balance"], route_class=ExactJSONRoute)
 
 
-def _unprocessable(*errors: type[ProblemError]) -> dict[int | str, dict[str, Any]]:
-    """All 422 codes of a route as named examples of one response."""
-    examples = {}
-    for error in errors:
-        example = problem_example(error)["content"]["application/problem+json"]["example"]
-        examples[example["code"]] = {"summary": example["title"], "value": example}
-    return {
-        422: {
-            "description": "Invalid amount, or the movement is not allowed",
-            "content": {"application/problem+json": {"examples": examples}},
-        }
-    }
-
-
 def _movement_responses(*errors: type[ProblemError]) -> dict[int | str, dict[str, Any]]:
-    return {
-        **problem_responses(UnauthorizedError, IdempotencyKeyReusedError, ServiceUnavailableError),
-        **_unprocessable(ValidationFailedError, DailyLimitExceededError, *errors),
-    }
+    return problem_responses(
+        *BEARER_ERRORS,
+        IdempotencyKeyReusedError,
+        ServiceUnavailableError,
+        ValidationFailedError,
+        DailyLimitExceededError,
+        *errors,
+    )
 
 
 @router.get(
     "",
     summary="The caller's USD cash balance",
-    responses=problem_responses(UnauthorizedError, NotFoundError),
+    responses=problem_responses(*BEARER_ERRORS, NotFoundError),
 )
 def read_balance(claims: CurrentClaims) -> BalancePublic:
     balance = service_cash.get_balance(claims.username)
@@ -107,7 +96,7 @@ def withdraw(
 @router.get(
     "/transactions",
     summary="The caller's cash ledger, newest first",
-    responses=problem_responses(UnauthorizedError, InvalidCursorError, ValidationFailedError),
+    responses=problem_responses(*BEARER_ERRORS, InvalidCursorError, ValidationFailedError),
 )
 def list_transactions(
     claims: CurrentClaims,

@@ -12,7 +12,12 @@ from pydantic import BaseModel, Field
 from common.api.app import API_PREFIX, create_service_app
 from common.dynamodb.models import check_table_reachable
 from common.dynamodb.tables import USERS_TABLE
-from common.errors import InsufficientFundsError, problem_responses
+from common.errors import (
+    InsufficientFundsError,
+    NotFoundError,
+    ValidationFailedError,
+    problem_responses,
+)
 from common.settings import CommonSettings
 
 
@@ -182,3 +187,13 @@ def test_readiness_check_fails_for_missing_table(tables: CommonSettings) -> None
 
     with pytest.raises(Exception, match="non-existent table"):
         check()
+
+
+def test_problem_responses_name_every_code_per_status() -> None:
+    responses = problem_responses(InsufficientFundsError, ValidationFailedError, NotFoundError)
+
+    unprocessable = responses[422]["content"]["application/problem+json"]
+    not_found = responses[404]["content"]["application/problem+json"]
+    assert set(unprocessable["examples"]) == {"insufficient_funds", "validation_error"}
+    assert unprocessable["examples"]["insufficient_funds"]["value"]["status"] == 422
+    assert not_found["example"]["code"] == "not_found"
