@@ -70,13 +70,13 @@ class CommonSettings(BaseSettings):
     )
 
     @model_validator(mode="after")
-    def _refuse_wildcard_cors(self) -> CommonSettings:
+    def _reject_wildcard_cors(self) -> CommonSettings:
         if "*" in self.cors_origins:
             raise ValueError("CNOP_CORS_ORIGINS must list exact origins; '*' is not allowed")
         return self
 
     @model_validator(mode="after")
-    def _refuse_faults_outside_test(self) -> CommonSettings:
+    def _reject_faults_outside_test(self) -> CommonSettings:
         if self.fault_injection is not None and self.environment is not Environment.TEST:
             raise ValueError(
                 "CNOP_FAULT_INJECTION is allowed only with CNOP_ENVIRONMENT=test, "

@@ -1,10 +1,10 @@
 """Market order placement: one `TransactWriteItems` that moves cash and assets together.
 
-An order's transaction holds, in this order: the idempotency record (when the request has
-an `Idempotency-Key`), the client order id claim, the cash balance update and the cash
-ledger entry in the users table, then the order, the asset balance update, the asset
+The transaction first writes the idempotency record (when the request has an
+`Idempotency-Key`) and the client order id claim. Then come the cash balance update and the
+cash ledger entry in the users table, and the order, the asset balance update, the asset
 transaction and the audit event in the orders table. Conditions on the balances reject a
-buy without enough cash and a sell without enough holding; nothing is written then.
+buy without enough cash and a sell without enough holding, and then nothing is written.
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ class HoldingChangedError(Exception):
 
 @dataclass(frozen=True)
 class OrderPlan:
-    """What one order will execute: quantity, price and the cash it moves."""
+    """The execution plan of one order: its quantity, price and cash movement."""
 
     username: str
     request: OrderCreate

@@ -2,7 +2,7 @@
 
 Every money-moving request carries an `Idempotency-Key` and is resent with the same key
 and body after a 5xx, a 429 or a transport error (refused connection, reset, timeout),
-until it gets a definite answer (2xx or another 4xx) or its deadline passes. So each
+until it gets a definite response (2xx or another 4xx) or its deadline passes. So each
 key ends with a known outcome, which is what lets the test count effects exactly.
 """
 
@@ -26,7 +26,7 @@ REPLAY_HEADER = "Idempotent-Replayed"
 
 
 class UnresolvedRequestError(AssertionError):
-    """A request got no definite answer before its deadline."""
+    """A request got no definite response before its deadline."""
 
 
 @dataclass
@@ -67,7 +67,7 @@ class Action:
 
 @dataclass
 class Outcome:
-    """What the clients got for one idempotency key: every definite answer, in order."""
+    """The definite responses the clients got for one idempotency key, in order."""
 
     action: Action
     answers: list[tuple[int, Any, bool]] = field(default_factory=list)
@@ -82,7 +82,7 @@ class Outcome:
 
 
 class RetryingClient:
-    """An httpx client that resends a request until it gets a definite answer."""
+    """An httpx client that resends a request until it gets a definite response."""
 
     def __init__(self, base_url: str, stats: Stats, jitter: random.Random) -> None:
         self.http = httpx.Client(base_url=base_url, timeout=HTTP_TIMEOUT_S)
