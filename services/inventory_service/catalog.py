@@ -3,10 +3,54 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
+from typing import Protocol
 
 from pynamodb.exceptions import DoesNotExist
 
-from common.entities.catalog import CATALOG_PARTITION, Asset, AssetPrice
+from common.entities.catalog import CATALOG_PARTITION, Asset, AssetPrice, AssetStatus
+
+
+class AssetFields(Protocol):
+    """The catalog fields of a new asset, from the seed data or an admin request."""
+
+    @property
+    def asset_id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def category(self) -> str: ...
+    @property
+    def quantity_step(self) -> Decimal: ...
+    @property
+    def price_tick(self) -> Decimal: ...
+    @property
+    def min_notional(self) -> Decimal: ...
+    @property
+    def status(self) -> AssetStatus: ...
+    @property
+    def live_price_id(self) -> str | None: ...
+
+
+def new_asset_item(fields: AssetFields, created_at: str) -> Asset:
+    """Build the catalog item of a new asset, listed in GSI1; `created_at` is sortable UTC."""
+    pk, sk = Asset.key_for(fields.asset_id)
+    return Asset(
+        pk,
+        sk,
+        gsi1pk=CATALOG_PARTITION,
+        gsi1sk=fields.asset_id,
+        asset_id=fields.asset_id,
+        name=fields.name,
+        category=fields.category,
+        quantity_step=fields.quantity_step,
+        price_tick=fields.price_tick,
+        min_notional=fields.min_notional,
+        status=fields.status.value,
+        live_price_id=fields.live_price_id,
+        created_at=created_at,
+        updated_at=created_at,
+    )
 
 
 def all_assets() -> list[Asset]:

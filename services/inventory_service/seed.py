@@ -18,10 +18,11 @@ from pynamodb.exceptions import PutError
 from common.dynamodb.attributes import sortable_time, utc_now
 from common.dynamodb.errors import error_code
 from common.dynamodb.models import configure_models
-from common.entities.catalog import CATALOG_PARTITION, Asset, AssetPrice, asset_partition
+from common.entities.catalog import Asset, AssetPrice, asset_partition
 from common.logging import configure_logging
 from common.settings import CommonSettings
 from inventory_service import SERVICE_NAME
+from inventory_service.catalog import new_asset_item
 from inventory_service.catalog_data import SEED_ASSETS, AssetDefinition
 from inventory_service.providers import AssetFeedInfo, ReplayProvider
 from inventory_service.settings import InventoryServiceSettings
@@ -48,27 +49,6 @@ def _put_if_absent(item: Asset | AssetPrice) -> bool:
     return True
 
 
-def asset_item(definition: AssetDefinition, now: datetime) -> Asset:
-    now_text = sortable_time(now)
-    pk, sk = Asset.key_for(definition.asset_id)
-    return Asset(
-        pk,
-        sk,
-        gsi1pk=CATALOG_PARTITION,
-        gsi1sk=definition.asset_id,
-        asset_id=definition.asset_id,
-        name=definition.name,
-        category=definition.category,
-        quantity_step=definition.quantity_step,
-        price_tick=definition.price_tick,
-        min_notional=definition.min_notional,
-        status=definition.status.value,
-        live_price_id=definition.live_price_id,
-        created_at=now_text,
-        updated_at=now_text,
-    )
-
-
 def opening_price(
     definition: AssetDefinition, settings: InventoryServiceSettings, now: datetime
 ) -> AssetPrice:
@@ -91,7 +71,7 @@ def seed_catalog(settings: InventoryServiceSettings, now: datetime | None = None
     now = now or utc_now()
     assets_created = prices_created = 0
     for definition in SEED_ASSETS:
-        if _put_if_absent(asset_item(definition, now)):
+        if _put_if_absent(new_asset_item(definition, sortable_time(now))):
             assets_created += 1
         if _put_if_absent(opening_price(definition, settings, now)):
             prices_created += 1

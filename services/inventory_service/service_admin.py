@@ -8,7 +8,7 @@ from pynamodb.exceptions import CancellationReason
 from pynamodb.expressions.update import Action
 
 from common.dynamodb.attributes import sortable_time, utc_now
-from common.entities.catalog import CATALOG_PARTITION, Asset, AssetPrice, AssetStatus
+from common.entities.catalog import Asset, AssetPrice, AssetStatus
 from common.errors import ConflictError
 from common.security.audit import AuditLogger
 from common.transactions import (
@@ -16,7 +16,7 @@ from common.transactions import (
     TransactionConditionFailedError,
     TransactionManager,
 )
-from inventory_service.catalog import current_prices
+from inventory_service.catalog import current_prices, new_asset_item
 from inventory_service.schemas import AssetCreate, AssetPublic, AssetStatusChange, AssetUpdate
 from inventory_service.service import AssetView, find_asset, to_public
 
@@ -34,23 +34,7 @@ def create_asset(
 ) -> AssetPublic:
     """Add an asset, with its opening price when given; 409 `conflict` if the id exists."""
     now = sortable_time(utc_now())
-    pk, sk = Asset.key_for(data.asset_id)
-    asset = Asset(
-        pk,
-        sk,
-        gsi1pk=CATALOG_PARTITION,
-        gsi1sk=data.asset_id,
-        asset_id=data.asset_id,
-        name=data.name,
-        category=data.category,
-        quantity_step=data.quantity_step,
-        price_tick=data.price_tick,
-        min_notional=data.min_notional,
-        status=data.status.value,
-        live_price_id=data.live_price_id,
-        created_at=now,
-        updated_at=now,
-    )
+    asset = new_asset_item(data, now)
 
     def already_exists(_reason: CancellationReason) -> Exception:
         return ConflictError(f"Asset {data.asset_id} already exists; update it instead.")

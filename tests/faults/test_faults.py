@@ -13,11 +13,12 @@ from pydantic import ValidationError
 from pynamodb.exceptions import GetError, PutError, QueryError
 
 from common.dynamodb.models import configure_models, make_connection
-from common.entities.cash import CashBalance, CashTransaction, CashTransactionType
+from common.entities.cash import CashBalance, CashTransaction
 from common.errors import ServiceUnavailableError
 from common.faults import FaultInjector, FaultKind, FaultRule, FaultSpec, injector_for
 from common.settings import CommonSettings, Environment
-from common.transactions import TransactionBuilder, TransactionManager
+from common.transactions import TransactionManager
+from tests.common.test_transactions import open_account, withdrawal
 from tests.conftest import unique_name
 
 
@@ -27,25 +28,6 @@ def spec(*rules: dict[str, Any], seed: int = 7) -> FaultSpec:
 
 def with_faults(settings: CommonSettings, fault_spec: FaultSpec) -> CommonSettings:
     return settings.model_copy(update={"fault_injection": fault_spec})
-
-
-def open_account(username: str, amount: str) -> None:
-    balance = CashBalance.opening(username)
-    balance.amount = Decimal(amount)
-    balance.save()
-
-
-def withdrawal(username: str, amount: Decimal) -> TransactionBuilder:
-    builder = TransactionBuilder()
-    builder.update(
-        CashBalance.for_user(username),
-        [CashBalance.amount.add(-amount)],
-        condition=CashBalance.amount >= amount,
-    )
-    builder.put(
-        CashTransaction.new(username=username, type=CashTransactionType.WITHDRAWAL, amount=-amount)
-    )
-    return builder
 
 
 def balance_of(username: str) -> Decimal:
