@@ -257,14 +257,14 @@ def problem_example(error: type[ProblemError], detail: str | None = None) -> dic
     }
 
 
-# The two 401 answers of any route behind the bearer-token dependency.
+# The two 401 errors that any route behind the bearer-token dependency can return.
 BEARER_ERRORS: tuple[type[ProblemError], ...] = (UnauthorizedError, InvalidTokenError)
 
 
 def problem_responses(*errors: type[ProblemError]) -> dict[int | str, dict[str, Any]]:
     """Map status codes to OpenAPI response entries for a route's `responses=` argument.
 
-    A status with one error gets its example; a status with several gets one named example
+    A status with one error gets its example. A status with several gets one named example
     per error code, so the docs show every code a client may have to handle.
     """
     by_status: dict[int, list[type[ProblemError]]] = {}

@@ -54,7 +54,7 @@ class FaultKind(StrEnum):
 
 
 class FaultRule(BaseModel):
-    """Which calls fail, how, and on what share of the calls that match."""
+    """A fault rule: the operations it matches, the fault kind and the share of calls it fails."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 

@@ -29,7 +29,7 @@ class CommonSettings(BaseSettings):
 
     environment: Environment = Field(
         default=Environment.DEV,
-        description="dev and test allow local shortcuts such as generated keys; prod refuses them.",
+        description="dev and test allow local shortcuts such as generated keys; prod rejects them.",
     )
     aws_region: str = Field(default="us-east-1", description="AWS region of the DynamoDB tables.")
     dynamodb_endpoint_url: str | None = Field(

@@ -340,12 +340,12 @@ def test_other_users_order_is_404(client: TestClient, market: Market) -> None:
     body = {"type": "market_buy", "asset_id": asset, "quantity": "1", "client_order_id": "c-2"}
     order_id = place(client, market, owner, **body).json()["order_id"]
 
-    # When another trader asks for it, by id and by client order id
+    # When another trader requests it, by id and by client order id
     by_id = client.get(f"/api/v1/orders/{order_id}", headers=market.headers(other))
     by_client_id = client.get("/api/v1/orders/by-client-id/c-2", headers=market.headers(other))
     missing = client.get(f"/api/v1/orders/{'0' * 32}", headers=market.headers(other))
 
-    # Then the answer is the one for a missing order and names nobody
+    # Then the response equals the one for a missing order and names no user
     assert by_id.status_code == 404
     assert by_client_id.status_code == 404
     assert by_id.json()["code"] == missing.json()["code"]

@@ -73,7 +73,7 @@ def _document_validation_problems(app: FastAPI) -> None:
     """Declare FastAPI's automatic 422 responses as the problem+json our handler sends.
 
     FastAPI documents request validation failures as `application/json` with its own
-    `HTTPValidationError` body, but `install_problem_handlers` answers them with a problem.
+    `HTTPValidationError` body, but `install_problem_handlers` returns them as problem+json.
     """
     build_openapi = app.openapi
 

@@ -145,10 +145,10 @@ def _handle_replay(_request: Request, exc: Exception) -> JSONResponse:
 
 
 def _handle_database_error(request: Request, exc: Exception) -> ProblemResponse:
-    """Answer 503 when a DynamoDB read or write failed transiently after botocore's retries.
+    """Return 503 when a DynamoDB read or write failed transiently after botocore's retries.
 
     Throttling and transport errors (timeouts, resets, refused connections) are worth a
-    retry by the client; any other cause, such as a ValidationException, is a bug and a 500.
+    retry by the client. Any other cause, such as a ValidationException, is a bug and a 500.
     """
     assert isinstance(exc, PynamoDBConnectionError)
     code = error_code(exc)
@@ -157,7 +157,7 @@ def _handle_database_error(request: Request, exc: Exception) -> ProblemResponse:
     reason = code or type(exc.cause).__name__
     log.warning("dynamodb.unavailable", error_type=type(exc).__name__, reason=reason)
     unavailable = ServiceUnavailableError(
-        "The database did not answer in time; retry the request (with the same "
+        "The database is busy or unreachable; retry the request (with the same "
         "Idempotency-Key for a money movement)."
     )
     return _handle_problem(request, unavailable)

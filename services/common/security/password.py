@@ -59,7 +59,7 @@ class PasswordManager:
 
         A stored hash made with other Argon2 parameters comes back re-hashed in
         `updated_hash`, so the caller can store it. A corrupt stored hash counts as a
-        mismatch and is logged, never raised, so the caller still answers 401.
+        mismatch and is logged, never raised, so the caller still returns 401.
         """
         if password_hash is None:
             self._hasher.verify(password, self._dummy_hash)
